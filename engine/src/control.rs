@@ -1,0 +1,146 @@
+//! The handle everything else drives the engine through: the CLI, the web UI, a master.
+
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use crate::config::RunConfig;
+use crate::coordinator::Coordinator;
+use crate::scenario::{Scenario, UserClassSpec};
+use crate::stats::StatsSnapshot;
+
+/// Where a run is, in Locust's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Ready,
+    Spawning,
+    Running,
+    Stopping,
+    Stopped,
+}
+
+impl RunState {
+    /// The name Locust's REST API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Ready => "ready",
+            RunState::Spawning => "spawning",
+            RunState::Running => "running",
+            RunState::Stopping => "stopping",
+            RunState::Stopped => "stopped",
+        }
+    }
+}
+
+/// Things that happen during a run, for whoever drives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEvent {
+    /// The ramp reached its target; the user count per class, in class order.
+    SpawningComplete(Vec<(String, u32)>),
+    /// A script asked the run to end (`runner:quit()`).
+    QuitRequested,
+    /// Every user has stopped after [`Control::stop`].
+    Stopped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("no user class to run")]
+    NoUserClass,
+    #[error("unknown user class: {0}")]
+    UnknownUserClass(String),
+    #[error("spawn rate must be a finite number > 0 (got {0})")]
+    BadSpawnRate(f64),
+    #[error("shard {index} failed to start: {message}")]
+    Shard { index: usize, message: String },
+    #[error("could not start a thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// Starts the engine.
+pub struct Runner;
+
+impl Runner {
+    /// Start the shards (idle, with no users) and the coordinator. Each shard builds its half
+    /// of the scenario before this returns, so a broken scenario fails here, not mid-run.
+    pub fn start(config: RunConfig, scenario: Arc<dyn Scenario>) -> Result<Control, EngineError> {
+        let coordinator = Coordinator::start(config, scenario)?;
+        Ok(Control { inner: Arc::new(coordinator) })
+    }
+}
+
+/// Drives a running engine. Cheap to clone; every method is safe from any thread.
+#[derive(Clone)]
+pub struct Control {
+    inner: Arc<Coordinator>,
+}
+
+impl Control {
+    /// Ramp to `users` at `spawn_rate` users per second (up or down). Starting from `Ready`
+    /// or `Stopped` clears the stats first, as Locust does.
+    pub fn swarm(&self, users: u32, spawn_rate: f64) -> Result<(), EngineError> {
+        if !(spawn_rate.is_finite() && spawn_rate > 0.0) {
+            return Err(EngineError::BadSpawnRate(spawn_rate));
+        }
+        self.inner.swarm(users, spawn_rate);
+        Ok(())
+    }
+
+    /// Stop every user (each gets the configured stop timeout to finish its task) and wait
+    /// until they have all run `on_stop`. Stats are kept.
+    pub fn stop(&self) {
+        self.inner.stop();
+    }
+
+    /// Stop every user, end the shards (firing `test_stop` and `quitting`) and merge the last
+    /// stats. Later calls do nothing.
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+
+    pub fn state(&self) -> RunState {
+        self.inner.state()
+    }
+
+    /// Users running now, over all shards.
+    pub fn user_count(&self) -> u32 {
+        self.inner.user_counts().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Users running now per class, in class order.
+    pub fn user_counts(&self) -> Vec<(String, u32)> {
+        self.inner.user_counts()
+    }
+
+    /// The merged stats as of the last shard deltas (at most about a second old).
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.inner.snapshot()
+    }
+
+    /// Have every shard send what it has recorded and wait until it is merged, so the next
+    /// snapshot is exact. For final reports.
+    pub fn flush_stats(&self) {
+        self.inner.flush_stats();
+    }
+
+    /// Zero the stats but keep their rows (Locust's reset).
+    pub fn reset_stats(&self) {
+        self.inner.reset_stats();
+    }
+
+    /// Events of this run. Each event goes to one receiver; clone the `Control` freely, but
+    /// let one owner read events.
+    pub fn events(&self) -> &Receiver<RunEvent> {
+        self.inner.events()
+    }
+
+    /// The classes this run uses (after filtering by name), as the scenario declared them.
+    pub fn classes(&self) -> &[UserClassSpec] {
+        self.inner.classes()
+    }
+
+    /// Shards (event-loop threads) in this run.
+    pub fn shards(&self) -> usize {
+        self.inner.shard_count()
+    }
+}

@@ -1,0 +1,9 @@
+//! Locust's wire conventions, shared by every part of cicada that must speak like Locust.
+//!
+//! Today this holds Locust's response-time bucketing, which decides both the `response_times`
+//! dict a Python master expects from a worker and the percentile values Locust prints. The
+//! master/worker messages and their ZMTP transport live here too as they are added.
+
+mod bucket;
+
+pub use bucket::bucket_response_time;
