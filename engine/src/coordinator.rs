@@ -49,7 +49,11 @@ impl Coordinator {
         let shares: Vec<ClassShare> = selected
             .iter()
             .filter(|&&c| !allowed[c].is_empty())
-            .map(|&c| ClassShare { class: c, weight: all[c].weight, fixed_count: all[c].fixed_count })
+            .map(|&c| ClassShare {
+                class: c,
+                weight: all[c].weight,
+                fixed_count: all[c].fixed_count,
+            })
             .collect();
         if shares.is_empty() {
             return Err(EngineError::NoUserClass);
@@ -104,9 +108,8 @@ impl Coordinator {
             since: Instant::now(),
             last_targets: vec![vec![0; all.len()]; config.shards],
         };
-        let thread = thread::Builder::new()
-            .name("cicada-coordinator".into())
-            .spawn(move || ramp.run(rx))?;
+        let thread =
+            thread::Builder::new().name("cicada-coordinator".into()).spawn(move || ramp.run(rx))?;
         Ok(Coordinator {
             commands,
             events,
@@ -211,7 +214,11 @@ impl Ramp {
     fn run(mut self, rx: Receiver<Command>) {
         let mut shutdown_reply = None;
         loop {
-            let wait = if self.state() == RunState::Spawning { RAMP_TICK } else { Duration::from_secs(3600) };
+            let wait = if self.state() == RunState::Spawning {
+                RAMP_TICK
+            } else {
+                Duration::from_secs(3600)
+            };
             match rx.recv_timeout(wait) {
                 Ok(Command::Swarm { users, rate }) => self.swarm(users, rate),
                 Ok(Command::Stop(reply)) => {
@@ -361,14 +368,19 @@ fn shutdown_shards(shards: &[ShardHandle], threads: Vec<thread::JoinHandle<()>>)
 }
 
 /// The classes a run uses: all of them, or the ones named (each must exist).
-fn select_classes(all: &[UserClassSpec], names: Option<&[String]>) -> Result<Vec<usize>, EngineError> {
+fn select_classes(
+    all: &[UserClassSpec],
+    names: Option<&[String]>,
+) -> Result<Vec<usize>, EngineError> {
     let Some(names) = names.filter(|n| !n.is_empty()) else {
         return Ok((0..all.len()).collect());
     };
     names
         .iter()
         .map(|n| {
-            all.iter().position(|c| &c.name == n).ok_or_else(|| EngineError::UnknownUserClass(n.clone()))
+            all.iter()
+                .position(|c| &c.name == n)
+                .ok_or_else(|| EngineError::UnknownUserClass(n.clone()))
         })
         .collect()
 }

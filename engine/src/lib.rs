@@ -17,13 +17,13 @@ mod coordinator;
 mod dispatch;
 pub mod http;
 mod runtime;
+mod scenario;
 mod shard;
 mod signal;
 pub mod stats;
 mod timespan;
 mod user;
 mod user_context;
-mod scenario;
 mod wait;
 
 pub use config::{usable_cores, OptionValue, RunConfig};

@@ -261,18 +261,16 @@ impl Shard {
         self.next_user += self.ctx.count() as u64;
         let stop = Rc::new(StopSignal::default());
         let ended = Rc::new(Cell::new(false));
-        let user_ctx = UserContext {
-            shard: self.ctx.clone(),
-            class,
-            user_id,
-            stopping: Rc::clone(&stop),
-        };
-        let plan = UserPlan { tasks: Rc::clone(&self.plans[class]), wait: self.classes[class].wait_time };
+        let user_ctx =
+            UserContext { shard: self.ctx.clone(), class, user_id, stopping: Rc::clone(&stop) };
+        let plan =
+            UserPlan { tasks: Rc::clone(&self.plans[class]), wait: self.classes[class].wait_time };
         self.assigned[class] += 1;
         match self.scenario.new_user(class, user_ctx) {
             Ok(behavior) => {
                 let (stop2, ended2, ctx) = (Rc::clone(&stop), Rc::clone(&ended), self.ctx.clone());
-                let (running, ended_count) = (Rc::clone(&self.running), Rc::clone(&self.ended_since_reap));
+                let (running, ended_count) =
+                    (Rc::clone(&self.running), Rc::clone(&self.ended_since_reap));
                 running[class].set(running[class].get() + 1);
                 drop(crate::runtime::spawn(async move {
                     run_user(behavior, plan, stop2, ctx).await;
@@ -333,7 +331,7 @@ impl Shard {
     fn flush(&self) {
         let delta = self.ctx.inner.stats.borrow_mut().take();
         if !delta.is_empty() {
-            let _ = self.stats_tx.send(StatsMessage::Delta(delta));
+            let _ = self.stats_tx.send(StatsMessage::Delta(Box::new(delta)));
         }
     }
 }

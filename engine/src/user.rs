@@ -66,7 +66,10 @@ enum Outcome {
 }
 
 /// Run `work` unless `interrupt` fires first.
-async fn unless<'a>(work: LocalFuture<'a, TaskResult>, interrupt: impl std::future::Future<Output = ()>) -> Outcome {
+async fn unless<'a>(
+    work: LocalFuture<'a, TaskResult>,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Outcome {
     match select(work, pin!(interrupt)).await {
         Either::Left((r, _)) => Outcome::Finished(r),
         Either::Right(_) => Outcome::Interrupted,

@@ -53,7 +53,11 @@ struct CountingShard {
 }
 
 impl ShardScenario for CountingShard {
-    fn new_user(&self, class: usize, ctx: UserContext) -> Result<Box<dyn UserBehavior>, ScenarioError> {
+    fn new_user(
+        &self,
+        class: usize,
+        ctx: UserContext,
+    ) -> Result<Box<dyn UserBehavior>, ScenarioError> {
         Ok(Box::new(CountingUser {
             ctx,
             class: self.classes[class].name.clone(),
@@ -81,7 +85,10 @@ impl UserBehavior for CountingUser {
             (self.ctx.clone(), self.class.clone(), self.tasks[index].clone(), self.pause);
         Box::pin(async move {
             if task == "boom" {
-                return Err(TaskError::Exception { message: "boom".into(), traceback: "tb".into() });
+                return Err(TaskError::Exception {
+                    message: "boom".into(),
+                    traceback: "tb".into(),
+                });
             }
             ctx.record(RequestRecord {
                 request_type: "TASK",

@@ -139,7 +139,12 @@ impl HttpClient {
     /// A client on `shard`. `PoolMode::PerUser` gives it its own connections (Locust's
     /// behaviour); `PoolMode::Shared` uses the shard's pool for user class `class`. The
     /// cookie jar is always the client's own.
-    pub fn new(shard: &Rc<HttpShard>, config: ClientConfig, pool: PoolMode, class: usize) -> HttpClient {
+    pub fn new(
+        shard: &Rc<HttpShard>,
+        config: ClientConfig,
+        pool: PoolMode,
+        class: usize,
+    ) -> HttpClient {
         HttpClient { inner: super::client::ClientState::new(shard, config, pool, class) }
     }
 

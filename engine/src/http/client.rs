@@ -32,10 +32,17 @@ struct Limits {
     connect: Option<Duration>,
     read: Option<Duration>,
     verify: bool,
+    /// The caller asked for `Connection: close`.
+    close: bool,
 }
 
 impl ClientState {
-    pub(crate) fn new(shard: &Rc<HttpShard>, config: ClientConfig, mode: PoolMode, class: usize) -> ClientState {
+    pub(crate) fn new(
+        shard: &Rc<HttpShard>,
+        config: ClientConfig,
+        mode: PoolMode,
+        class: usize,
+    ) -> ClientState {
         let pool = match mode {
             PoolMode::PerUser => Rc::new(Pool::new(PER_USER_MAX_IDLE)),
             PoolMode::Shared => shard.inner.shared_pool(class),
@@ -53,8 +60,16 @@ impl ClientState {
     }
 
     pub(crate) async fn send(&self, req: Request) -> Result<Response, HttpError> {
-        let Request { mut method, url, mut headers, mut body, cookies, timeout, allow_redirects, verify } =
-            req;
+        let Request {
+            mut method,
+            url,
+            mut headers,
+            mut body,
+            cookies,
+            timeout,
+            allow_redirects,
+            verify,
+        } = req;
         method.make_ascii_uppercase();
         request::check_method(&method)?;
         request::check_headers(&headers)?;
@@ -62,23 +77,40 @@ impl ClientState {
             connect: timeout.or(self.config.connect_timeout),
             read: timeout.or(self.config.read_timeout),
             verify: verify.unwrap_or(self.config.verify_tls),
+            close: request::asks_close(&headers),
         };
         let mut target = Target::parse(&url)?;
         let mut start = None;
         let mut followed = 0;
         loop {
             let cookie = self.jar.request_value(target.url(), &cookies);
-            let head = Head { method: &method, headers: &headers, body_len: body.len(), cookies: cookie.as_deref() };
+            let head = Head {
+                method: &method,
+                headers: &headers,
+                body_len: body.len(),
+                cookies: cookie.as_deref(),
+            };
             let exchange = self.exchange(&target, &head, &mut body, limits, &mut start).await?;
             self.jar.store_response(target.url(), &exchange.head.headers);
             let location = match exchange.head.header("location") {
-                Some(location) if allow_redirects && redirect::is_redirect(exchange.head.status) => location,
+                Some(location)
+                    if allow_redirects && redirect::is_redirect(exchange.head.status) =>
+                {
+                    location
+                }
                 _ => {
                     let Exchange { head, body, done, .. } = exchange;
                     let ResponseHead { status, reason, headers, .. } = head;
                     let elapsed = done.saturating_duration_since(start.unwrap_or(done));
                     let body = decode::decode_body(&headers, body)?;
-                    return Ok(Response { status, reason, headers, body, url: target.into_string(), elapsed });
+                    return Ok(Response {
+                        status,
+                        reason,
+                        headers,
+                        body,
+                        url: target.into_string(),
+                        elapsed,
+                    });
                 }
             };
             if followed >= self.config.max_redirects {
@@ -122,7 +154,7 @@ impl ClientState {
                     )))
                 }
                 Some(Ok(exchange)) => {
-                    if exchange.reusable {
+                    if exchange.reusable && !limits.close {
                         self.pool.put(target, limits.verify, conn);
                     }
                     return Ok(exchange);

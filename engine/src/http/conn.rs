@@ -21,8 +21,9 @@ use super::url::Target;
 const READ_BUF: usize = 16 * 1024;
 /// A buffer grown past this for one big head or chunked body is not kept in the pool.
 const KEEP_BUF: usize = 64 * 1024;
-/// Bodies up to this go out in the same write as the head.
-const COALESCE: usize = 64 * 1024;
+/// Bodies up to this go out in the same write as the head; larger ones are written from
+/// their own vector rather than copied into a write buffer the pool would then keep.
+const COALESCE: usize = 8 * 1024;
 /// The first allocation for a Content-Length body; the header alone is not trusted for more.
 const FIRST_BODY_ALLOC: usize = 8 << 20;
 
@@ -76,7 +77,11 @@ pub(crate) struct Conn {
 impl Conn {
     /// Connects to `target` (trying each resolved address in turn) and, for https, runs the
     /// TLS handshake. The caller bounds the time.
-    pub(crate) async fn open(shard: &ShardHttpState, target: &Target, verify: bool) -> Result<Conn, HttpError> {
+    pub(crate) async fn open(
+        shard: &ShardHttpState,
+        target: &Target,
+        verify: bool,
+    ) -> Result<Conn, HttpError> {
         let addrs = shard.dns.lookup(target.host(), target.port())?;
         let mut last_error = None;
         let mut tcp = None;
@@ -124,7 +129,11 @@ impl Conn {
 
     /// Sends the head in `request_buf` followed by `body`, then reads the whole response.
     /// `body` is handed back in place (it may be needed again for a retry or a redirect).
-    pub(crate) async fn exchange(&mut self, body: &mut Vec<u8>, head_request: bool) -> Result<Exchange, HttpError> {
+    pub(crate) async fn exchange(
+        &mut self,
+        body: &mut Vec<u8>,
+        head_request: bool,
+    ) -> Result<Exchange, HttpError> {
         self.received = false;
         self.peer_closed = false;
         self.send(body).await?;
@@ -296,7 +305,9 @@ impl Conn {
     fn failed(&mut self, e: io::Error) -> HttpError {
         if matches!(
             e.kind(),
-            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionAborted
         ) {
             self.peer_closed = true;
         }
@@ -311,9 +322,9 @@ pub(crate) fn io_error(e: io::Error) -> HttpError {
     }
     match e.kind() {
         io::ErrorKind::ConnectionRefused => HttpError::ConnectionRefused,
-        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted => {
-            HttpError::ConnectionReset
-        }
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted => HttpError::ConnectionReset,
         io::ErrorKind::UnexpectedEof => {
             HttpError::Protocol("Connection closed before the response was complete".into())
         }

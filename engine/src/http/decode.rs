@@ -8,7 +8,10 @@ use super::body::MAX_BODY;
 
 /// Decodes `body` according to every `Content-Encoding` header in `headers`, last coding
 /// first. An empty body stays empty whatever the header says (HEAD, 304, empty gzip replies).
-pub(crate) fn decode_body(headers: &[(String, String)], body: Vec<u8>) -> Result<Vec<u8>, HttpError> {
+pub(crate) fn decode_body(
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> Result<Vec<u8>, HttpError> {
     if body.is_empty() {
         return Ok(body);
     }
@@ -55,10 +58,11 @@ fn decode(coding: &str, data: &[u8]) -> Option<Result<Vec<u8>, HttpError>> {
 /// can expand without bound).
 fn read_all<R: Read>(reader: R, coding: &str) -> Result<Vec<u8>, HttpError> {
     let mut out = Vec::new();
-    reader
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| HttpError::Decode(format!("Received response with content-encoding: {coding}, but failed to decode it: {e}")))?;
+    reader.take(MAX_BODY as u64 + 1).read_to_end(&mut out).map_err(|e| {
+        HttpError::Decode(format!(
+            "Received response with content-encoding: {coding}, but failed to decode it: {e}"
+        ))
+    })?;
     if out.len() > MAX_BODY {
         return Err(HttpError::Decode(format!(
             "Decoded {coding} body larger than {} MiB",
@@ -93,7 +97,8 @@ mod tests {
         z.write_all(TEXT).unwrap();
         assert_eq!(decode_body(&headers("deflate"), z.finish().unwrap()).unwrap(), TEXT);
 
-        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         raw.write_all(TEXT).unwrap();
         assert_eq!(decode_body(&headers("Deflate"), raw.finish().unwrap()).unwrap(), TEXT);
 

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::{Mutex, OnceLock};
 
@@ -27,11 +27,16 @@ fn process_table() -> &'static Mutex<Table> {
 /// first request of each user does not block its shard on DNS. `host` may be a name, an IP
 /// address or a bracketed IPv6 address (the latter two need no resolving and are accepted).
 pub fn resolve_ahead(host: &str, port: u16) -> Result<(), HttpError> {
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if bare.parse::<IpAddr>().is_ok() {
+    // Normalised as the url crate normalises request URLs (lowercase, IDNA), so the shards'
+    // lookups find this entry.
+    if host.parse::<std::net::IpAddr>().is_ok() {
         return Ok(());
     }
-    let host = bare.to_ascii_lowercase();
+    let host = match url::Host::parse(host) {
+        Ok(url::Host::Domain(name)) => name,
+        Ok(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => return Ok(()),
+        Err(_) => return Err(HttpError::Dns(host.to_owned())),
+    };
     let addrs = resolve_blocking(&host, port)?;
     let mut table = process_table().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     table.insert((host, port), addrs);
@@ -60,7 +65,11 @@ pub(crate) struct DnsCache {
 
 impl DnsCache {
     /// The addresses to try, in order. Names come lowercased from the url crate.
-    pub(crate) fn lookup(&self, host: HostKind<'_>, port: u16) -> Result<Vec<SocketAddr>, HttpError> {
+    pub(crate) fn lookup(
+        &self,
+        host: HostKind<'_>,
+        port: u16,
+    ) -> Result<Vec<SocketAddr>, HttpError> {
         let name = match host {
             HostKind::Ip(ip) => return Ok(vec![SocketAddr::new(ip, port)]),
             HostKind::Name(name) => name,
@@ -88,12 +97,19 @@ mod tests {
 
     #[test]
     fn ip_literals_are_not_resolved() {
+        use std::net::IpAddr;
         let cache = DnsCache::default();
         let ip: IpAddr = "::1".parse().unwrap();
         assert_eq!(cache.lookup(HostKind::Ip(ip), 80).unwrap(), vec![SocketAddr::new(ip, 80)]);
         assert!(cache.map.borrow().is_empty());
         resolve_ahead("[::1]", 80).unwrap();
         resolve_ahead("10.0.0.1", 80).unwrap();
+        resolve_ahead("fe80::1", 80).unwrap();
+        assert!(process_table()
+            .lock()
+            .unwrap()
+            .keys()
+            .all(|(h, _)| !h.contains(':') && h != "10.0.0.1"));
     }
 
     #[test]
@@ -108,7 +124,8 @@ mod tests {
 
     #[test]
     fn localhost_resolves_and_unknown_names_fail() {
-        resolve_ahead("localhost", 80).unwrap();
+        resolve_ahead("LocalHost", 80).unwrap();
+        assert!(process_table().lock().unwrap().contains_key(&("localhost".to_owned(), 80)));
         let cache = DnsCache::default();
         assert!(!cache.lookup(HostKind::Name("localhost"), 80).unwrap().is_empty());
         let err = cache.lookup(HostKind::Name("nonexistent.invalid"), 80).unwrap_err();

@@ -47,7 +47,9 @@ impl<C> Pool<C> {
     /// Takes an idle connection out; the caller owns it until it `put`s it back.
     pub(crate) fn take(&self, target: &Target, verify: bool) -> Option<C> {
         let mut idle = self.idle.borrow_mut();
-        idle.iter_mut().find(|(key, _)| key.matches(target, verify)).and_then(|(_, conns)| conns.pop())
+        idle.iter_mut()
+            .find(|(key, _)| key.matches(target, verify))
+            .and_then(|(_, conns)| conns.pop())
     }
 
     pub(crate) fn put(&self, target: &Target, verify: bool, conn: C) {

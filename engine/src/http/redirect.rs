@@ -49,7 +49,8 @@ pub(crate) fn rewrite(
         let is = |n: &str| name.eq_ignore_ascii_case(n);
         !(is("cookie")
             || (strip_auth && is("authorization"))
-            || (!keeps_body && (is("content-length") || is("content-type") || is("transfer-encoding"))))
+            || (!keeps_body
+                && (is("content-length") || is("content-type") || is("transfer-encoding"))))
     });
 }
 
@@ -72,10 +73,11 @@ mod tests {
     fn hop(status: u16, method: &str, from: &str, to: &str) -> (String, Vec<u8>, Vec<String>) {
         let mut method = method.to_string();
         let mut body = b"payload".to_vec();
-        let mut headers: Vec<(String, String)> = ["Content-Type", "Content-Length", "Authorization", "Cookie", "X-Keep"]
-            .iter()
-            .map(|n| (n.to_string(), "v".to_string()))
-            .collect();
+        let mut headers: Vec<(String, String)> =
+            ["Content-Type", "Content-Length", "Authorization", "Cookie", "X-Keep"]
+                .iter()
+                .map(|n| (n.to_string(), "v".to_string()))
+                .collect();
         let from = Target::parse(from).unwrap();
         let to = next_target(&from, to).unwrap();
         rewrite(status, &mut method, &mut body, &mut headers, &from, &to);

@@ -59,6 +59,15 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// The caller sent `Connection: close`: the server will close, so the connection is not
+/// pooled whatever the response says.
+pub(crate) fn asks_close(headers: &[(String, String)]) -> bool {
+    headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("connection")
+            && v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close"))
+    })
+}
+
 fn has(headers: &[(String, String)], name: &str) -> bool {
     headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
 }
@@ -106,7 +115,13 @@ fn push(out: &mut Vec<u8>, parts: &[&str]) {
 mod tests {
     use super::*;
 
-    fn head(method: &str, url: &str, headers: &[(&str, &str)], body: usize, cookies: Option<&str>) -> String {
+    fn head(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: usize,
+        cookies: Option<&str>,
+    ) -> String {
         let headers: Vec<(String, String)> =
             headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut out = Vec::new();
@@ -129,7 +144,13 @@ mod tests {
 
     #[test]
     fn caller_headers_replace_defaults_case_insensitively() {
-        let h = head("GET", "http://h/", &[("user-agent", "me"), ("HOST", "other"), ("X-A", "1")], 0, None);
+        let h = head(
+            "GET",
+            "http://h/",
+            &[("user-agent", "me"), ("HOST", "other"), ("X-A", "1")],
+            0,
+            None,
+        );
         assert!(!h.contains("cicada/"));
         assert!(!h.contains("Host: h"));
         assert!(h.contains("user-agent: me\r\n"));
@@ -171,5 +192,14 @@ mod tests {
         assert!(check_headers(&bad_value).is_err());
         let bad_name = vec![("X Y".to_string(), "v".to_string())];
         assert!(check_headers(&bad_name).is_err());
+    }
+
+    #[test]
+    fn connection_close_from_the_caller_is_noticed() {
+        let h = |v: &str| vec![("connection".to_string(), v.to_string())];
+        assert!(asks_close(&h("Close")));
+        assert!(asks_close(&h("upgrade, close")));
+        assert!(!asks_close(&h("keep-alive")));
+        assert!(!asks_close(&[]));
     }
 }

@@ -88,7 +88,9 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Ht
             for part in value.split(',') {
                 let n = parse_length(part.trim())?;
                 if head.content_length.is_some_and(|seen| seen != n) {
-                    return Err(HttpError::Protocol(format!("Conflicting Content-Length headers ({value})")));
+                    return Err(HttpError::Protocol(format!(
+                        "Conflicting Content-Length headers ({value})"
+                    )));
                 }
                 head.content_length = Some(n);
             }
@@ -165,7 +167,9 @@ mod tests {
     fn oversized_heads_and_too_many_headers_are_refused() {
         let mut big = String::from("HTTP/1.1 200 OK\r\n");
         while big.len() <= MAX_HEAD {
-            big.push_str("X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+            big.push_str(
+                "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+            );
         }
         assert!(matches!(parse(&big), Err(HttpError::Protocol(_))));
         let mut many = String::from("HTTP/1.1 200 OK\r\n");
@@ -179,9 +183,11 @@ mod tests {
 
     #[test]
     fn framing_and_connection_facts() {
-        let (h, _) = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: Close\r\n\r\n")
-            .unwrap()
-            .unwrap();
+        let (h, _) = parse(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: Close\r\n\r\n",
+        )
+        .unwrap()
+        .unwrap();
         assert!(h.chunked && h.transfer_encoding && h.conn_close && !h.allows_reuse());
         let (h, _) = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap();
         assert!(h.transfer_encoding && !h.chunked);
@@ -205,9 +211,10 @@ mod tests {
 
     #[test]
     fn lenient_where_browsers_are() {
-        let (h, _) = parse("HTTP/1.1  200  Fine Thanks\r\nX-Folded: a\r\n b\r\nNo-Reason : x\r\n\r\n")
-            .unwrap()
-            .unwrap();
+        let (h, _) =
+            parse("HTTP/1.1  200  Fine Thanks\r\nX-Folded: a\r\n b\r\nNo-Reason : x\r\n\r\n")
+                .unwrap()
+                .unwrap();
         assert_eq!(h.status, 200);
         assert_eq!(h.header("no-reason"), Some("x"));
         let (h, _) = parse("HTTP/1.1 204\r\n\r\n").unwrap().unwrap();

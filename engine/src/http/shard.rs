@@ -19,7 +19,11 @@ pub(crate) struct ShardHttpState {
 
 impl ShardHttpState {
     pub(crate) fn new() -> ShardHttpState {
-        ShardHttpState { dns: DnsCache::default(), tls: TlsConfigs::default(), shared: RefCell::new(Vec::new()) }
+        ShardHttpState {
+            dns: DnsCache::default(),
+            tls: TlsConfigs::default(),
+            shared: RefCell::new(Vec::new()),
+        }
     }
 
     /// The pool shared by every client of user class `class` on this shard.

@@ -19,7 +19,9 @@ fn run<F: Future>(fut: F) -> F::Output {
         .build()
         .expect("runtime")
         .block_on(async {
-            monoio::time::timeout(Duration::from_secs(20), fut).await.expect("test timed out: the client hung")
+            monoio::time::timeout(Duration::from_secs(20), fut)
+                .await
+                .expect("test timed out: the client hung")
         })
 }
 
@@ -96,7 +98,9 @@ fn keep_alive_reuses_one_connection() {
             let req = read_request(&mut s).unwrap();
             assert!(req.starts_with(&format!("GET /r{i} HTTP/1.1\r\n")), "{req}");
             assert!(req.contains("\r\nHost: 127.0.0.1:"), "{req}");
-            assert!(req.contains(&format!("\r\nUser-Agent: cicada/{}\r\n", env!("CARGO_PKG_VERSION"))));
+            assert!(
+                req.contains(&format!("\r\nUser-Agent: cicada/{}\r\n", env!("CARGO_PKG_VERSION")))
+            );
             assert!(req.contains("\r\nConnection: keep-alive\r\n"));
             assert!(req.contains("\r\nAccept: */*\r\n"));
             respond(&mut s, &ok(&format!("hello {i}")));
@@ -151,12 +155,18 @@ fn gzip_body_is_decoded() {
         let mut s = accept(&l);
         let req = read_request(&mut s).unwrap();
         assert!(req.contains("\r\nAccept-Encoding: gzip, deflate, br\r\n"), "{req}");
-        let mut resp =
-            format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", gz.len()).into_bytes();
+        let mut resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            gz.len()
+        )
+        .into_bytes();
         resp.extend_from_slice(&gz);
         respond(&mut s, &resp);
         read_request(&mut s).unwrap();
-        respond(&mut s, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz");
+        respond(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz",
+        );
     });
     let c = client(ClientConfig::default());
     run(async {
@@ -224,7 +234,10 @@ fn redirect_chain_carries_cookies_and_turns_post_into_get() {
         assert!(req.starts_with("GET /home?x=1 HTTP/1.1\r\n"), "{req}");
         assert!(req.contains("\r\nCookie: sid=42\r\n"), "{req}");
         assert!(!req.to_lowercase().contains("content-length"), "{req}");
-        respond(&mut s, b"HTTP/1.1 307 Temporary Redirect\r\nLocation: final\r\nContent-Length: 0\r\n\r\n");
+        respond(
+            &mut s,
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: final\r\nContent-Length: 0\r\n\r\n",
+        );
         let req = read_request(&mut s).unwrap();
         assert!(req.starts_with("GET /final HTTP/1.1\r\n"), "{req}");
         respond(&mut s, &ok("welcome"));
@@ -319,11 +332,36 @@ fn shared_pool_shares_connections_but_not_cookies() {
 }
 
 #[test]
+fn one_client_used_by_two_requests_at_once() {
+    let (base, srv) = server(|l| {
+        let mut a = accept(&l);
+        let mut b = accept(&l);
+        for s in [&mut a, &mut b] {
+            let req = read_request(s).unwrap();
+            let path = req.split(' ').nth(1).unwrap().to_owned();
+            respond(s, &ok(&path));
+        }
+    });
+    let c = client(ClientConfig::default());
+    run(async {
+        let (x, y) =
+            monoio::join!(c.send(get(format!("{base}/x"))), c.send(get(format!("{base}/y"))));
+        assert_eq!(x.unwrap().body, b"/x");
+        assert_eq!(y.unwrap().body, b"/y");
+    });
+    assert_eq!(c.idle_connections(), 2);
+    srv.join().unwrap();
+}
+
+#[test]
 fn interim_head_and_bodiless_responses() {
     let (base, srv) = server(|l| {
         let mut s = accept(&l);
         read_request(&mut s).unwrap();
-        respond(&mut s, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+        respond(
+            &mut s,
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n",
+        );
         respond(&mut s, &ok("abc"));
         let req = read_request(&mut s).unwrap();
         assert!(req.starts_with("HEAD / HTTP/1.1"));
@@ -411,7 +449,8 @@ fn read_timeout_names_the_url() {
             assert!(read_request(&mut s).is_none());
         }
     });
-    let config = ClientConfig { read_timeout: Some(Duration::from_millis(150)), ..ClientConfig::default() };
+    let config =
+        ClientConfig { read_timeout: Some(Duration::from_millis(150)), ..ClientConfig::default() };
     let c = client(config);
     run(async {
         let err = c.send(get(format!("{base}/slow"))).await.unwrap_err();
@@ -448,7 +487,10 @@ fn garbage_and_silence_are_protocol_errors() {
         assert!(matches!(err, HttpError::Protocol(_)), "{err}");
         assert!(err.to_string().contains("SSH-2.0"), "{err}");
         let err = c.send(get(format!("{base}/"))).await.unwrap_err();
-        assert_eq!(err.to_string(), "RemoteDisconnected('Remote end closed connection without response')");
+        assert_eq!(
+            err.to_string(),
+            "RemoteDisconnected('Remote end closed connection without response')"
+        );
         let err = c.send(get(format!("{base}/"))).await.unwrap_err();
         assert!(matches!(err, HttpError::Protocol(_)), "{err}");
     });
@@ -513,13 +555,16 @@ mod tls {
     fn tls_server(responses: Vec<Vec<u8>>) -> (u16, JoinHandle<()>) {
         let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
         let cert = certified.cert.der().clone();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .unwrap();
+        let key =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
         let config = Arc::new(config);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();

@@ -77,10 +77,12 @@ fn handshake_error(e: TlsError) -> HttpError {
                 return HttpError::Tls(inner.to_string());
             }
             match e.kind() {
-                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => HttpError::ConnectionReset,
-                io::ErrorKind::UnexpectedEof => {
-                    HttpError::Tls("EOF occurred in violation of protocol (during the TLS handshake)".into())
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
+                    HttpError::ConnectionReset
                 }
+                io::ErrorKind::UnexpectedEof => HttpError::Tls(
+                    "EOF occurred in violation of protocol (during the TLS handshake)".into(),
+                ),
                 _ => HttpError::Tls(e.to_string()),
             }
         }

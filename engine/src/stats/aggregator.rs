@@ -12,7 +12,7 @@ use super::unix_now;
 
 pub(crate) enum StatsMessage {
     /// What a shard recorded since its last delta.
-    Delta(ShardStats),
+    Delta(Box<ShardStats>),
     /// Zero the entries but keep them (Locust's reset); the reply says it is done.
     Reset(Sender<()>),
     /// Forget everything: a new test starts.
@@ -79,7 +79,7 @@ fn run(rx: Receiver<StatsMessage>, merged: Arc<Mutex<ShardStats>>) {
     for msg in rx {
         let mut m = merged.lock().unwrap_or_else(PoisonError::into_inner);
         match msg {
-            StatsMessage::Delta(delta) => *m += &delta,
+            StatsMessage::Delta(delta) => *m += &*delta,
             StatsMessage::Reset(done) => {
                 m.reset(unix_now());
                 let _ = done.send(());

@@ -46,9 +46,9 @@ impl ShardStats {
             Some(e) => e,
             None => {
                 let key = EntryKey(r.request_type.to_owned(), r.name.to_owned());
-                self.entries.entry(key).or_insert_with(|| {
-                    RequestStats::new(r.request_type, r.name, now)
-                })
+                self.entries
+                    .entry(key)
+                    .or_insert_with(|| RequestStats::new(r.request_type, r.name, now))
             }
         };
         entry.log(r.response_time, r.content_length, failed, now);

@@ -91,7 +91,8 @@ mod tests {
         // Ten requests a second for 20 seconds, recorded with explicit timestamps.
         for sec in 1000..1020u64 {
             for _ in 0..10 {
-                s.entries.entry(crate::stats::key::EntryKey("GET".into(), "/".into()))
+                s.entries
+                    .entry(crate::stats::key::EntryKey("GET".into(), "/".into()))
                     .or_insert_with(|| crate::stats::RequestStats::new("GET", "/", 1000.0))
                     .log(rec.response_time, 0, false, sec as f64 + 0.5);
                 s.total.log(rec.response_time, 0, false, sec as f64 + 0.5);
