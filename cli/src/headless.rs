@@ -1,0 +1,160 @@
+//! A headless run: ramp up, print the stats table every 2 seconds, stop at `--run-time`, on
+//! Ctrl-C/SIGTERM or when a script quits, then print the final report.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use cicada_engine::{Control, RunEvent};
+use crossbeam_channel::{after, never, select, tick, Receiver};
+
+use crate::console;
+use crate::exit;
+use crate::logging::Log;
+
+/// How often the periodic table prints (Locust's `CONSOLE_STATS_INTERVAL_SEC`).
+const CONSOLE_INTERVAL: Duration = Duration::from_secs(2);
+/// How often new kinds of task errors are looked for, to log each once.
+const EXCEPTION_SCAN: Duration = Duration::from_millis(500);
+
+/// What a headless run needs from the settings.
+pub(crate) struct HeadlessPlan {
+    pub(crate) users: u32,
+    pub(crate) spawn_rate: f64,
+    pub(crate) run_time: Option<Duration>,
+    pub(crate) periodic_tables: bool,
+    pub(crate) exit_code_on_error: i32,
+    /// The engine resets the stats when the ramp ends (`--reset-stats`); say so in the log.
+    pub(crate) reset_stats: bool,
+}
+
+/// Why the run ended.
+enum End {
+    RunTime,
+    Interrupted,
+    Quit,
+}
+
+/// Run to the end and return the exit code. `signals` delivers Ctrl-C and SIGTERM.
+pub(crate) fn run(
+    control: &Control,
+    plan: &HeadlessPlan,
+    log: &Log,
+    signals: &Receiver<()>,
+) -> i32 {
+    match plan.run_time {
+        Some(t) => {
+            log.info("cicada.main", &format!("Run time limit set to {} seconds", t.as_secs()))
+        }
+        None => log.info("cicada.main", "No run time limit set, use CTRL+C to interrupt"),
+    }
+    if plan.periodic_tables {
+        eprint_table(&console::stats_table(&control.snapshot(), true, console::name_width()));
+    }
+    log.info(
+        "cicada.runners",
+        &format!("Ramping to {} users at a rate of {:.2} per second", plan.users, plan.spawn_rate),
+    );
+    if let Err(e) = control.swarm(plan.users, plan.spawn_rate) {
+        log.error("cicada.main", &e.to_string());
+        return exit::USAGE;
+    }
+    let started = Instant::now();
+    let deadline =
+        plan.run_time.map(|t| after(t.saturating_sub(started.elapsed()))).unwrap_or_else(never);
+    let console_tick = if plan.periodic_tables { tick(CONSOLE_INTERVAL) } else { never() };
+    let exception_tick = tick(EXCEPTION_SCAN);
+    let mut logged = HashSet::new();
+    let end = loop {
+        select! {
+            recv(control.events()) -> ev => match ev {
+                Ok(RunEvent::SpawningComplete(counts)) => {
+                    log_spawned(log, &counts);
+                    if plan.reset_stats {
+                        log.info("cicada.runners", "Resetting stats\n");
+                    }
+                }
+                Ok(RunEvent::QuitRequested) => break End::Quit,
+                Ok(RunEvent::Stopped) => {}
+                Err(_) => break End::Quit,
+            },
+            recv(deadline) -> _ => break End::RunTime,
+            recv(signals) -> _ => break End::Interrupted,
+            // The width is read again each time, so a resized terminal is followed.
+            recv(console_tick) -> _ => eprint_table(&console::stats_table(&control.snapshot(), true, console::name_width())),
+            recv(exception_tick) -> _ => log_new_exceptions(control, log, &mut logged),
+        }
+    };
+    match end {
+        End::RunTime => log.info("cicada.main", "--run-time limit reached, shutting down"),
+        End::Interrupted => log.info("cicada.main", "Got interrupt signal, shutting down"),
+        End::Quit => log.info("cicada.main", "Runner quit, shutting down"),
+    }
+    finish(control, plan.exit_code_on_error, log, Some(&mut logged))
+}
+
+/// Stop the users, shut the shards down, and print the final report. Returns the exit code.
+pub(crate) fn finish(
+    control: &Control,
+    exit_code_on_error: i32,
+    log: &Log,
+    logged: Option<&mut HashSet<(String, String)>>,
+) -> i32 {
+    let nw = console::name_width();
+    control.shutdown();
+    let snap = control.snapshot();
+    if let Some(logged) = logged {
+        log_exceptions_from(&snap, log, logged);
+    }
+    let exceptions: u64 = snap.exceptions.iter().map(|e| e.count).sum();
+    let code = exit::for_run(snap.total.num_failures, exceptions, exit_code_on_error);
+    log.info("cicada.main", &format!("Shutting down (exit code {code})"));
+    eprint_table(&console::stats_table(&snap, false, nw));
+    eprint_table(&console::percentile_table(&snap, nw));
+    if let Some(report) = console::error_report(&snap, nw) {
+        eprint_table(&report);
+    }
+    code
+}
+
+fn log_spawned(log: &Log, counts: &[(String, u32)]) {
+    let mut sorted: Vec<&(String, u32)> = counts.iter().collect();
+    sorted.sort();
+    let body: Vec<String> = sorted
+        .iter()
+        .map(|(name, n)| format!("{}: {n}", serde_json::Value::String(name.clone())))
+        .collect();
+    let total: u32 = counts.iter().map(|(_, n)| n).sum();
+    log.info(
+        "cicada.runners",
+        &format!("All users spawned: {{{}}} ({total} total users)", body.join(", ")),
+    );
+}
+
+/// Log each distinct task error once, with its traceback, as Locust logs task errors.
+fn log_new_exceptions(control: &Control, log: &Log, logged: &mut HashSet<(String, String)>) {
+    log_exceptions_from(&control.snapshot(), log, logged);
+}
+
+fn log_exceptions_from(
+    snap: &cicada_engine::StatsSnapshot,
+    log: &Log,
+    logged: &mut HashSet<(String, String)>,
+) {
+    for e in &snap.exceptions {
+        if logged.insert((e.message.clone(), e.traceback.clone())) {
+            let text = if e.traceback.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}\n{}\n", e.message, e.traceback)
+            };
+            log.error("cicada.user.task", &text);
+        }
+    }
+}
+
+fn eprint_table(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}

@@ -1,0 +1,19 @@
+//! cicada's command line: Locust's flags, config files and `LOCUST_*` variables become one
+//! validated [`settings::Settings`]; the run is driven through the engine's `Control`, and
+//! the console shows Locust's tables. Exit codes follow Locust's (see `exit.rs`).
+
+mod app;
+mod console;
+mod demo;
+mod exit;
+mod headless;
+mod listing;
+mod localtime;
+mod logging;
+mod settings;
+
+/// Run cicada with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    app::run(&args)
+}

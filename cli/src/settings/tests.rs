@@ -1,0 +1,644 @@
+//! The settings pipeline end to end, in-process: arguments, a fake environment and config
+//! files in a fresh temporary directory. Expected texts are Locust 2.47's where it has one.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use cicada_engine::OptionValue;
+
+use super::{parse, Parsed, Settings};
+use crate::logging::Level;
+
+/// A directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("cicada-settings-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    fn write(&self, name: &str, text: &str) -> &TempDir {
+        std::fs::write(self.0.join(name), text).expect("write config file");
+        self
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One invocation: arguments, environment, and the directories config files are read from.
+struct Case<'a> {
+    args: &'a [&'a str],
+    env: &'a [(&'a str, &'a str)],
+    cwd: &'a TempDir,
+    home: Option<&'a TempDir>,
+}
+
+impl Case<'_> {
+    fn parse(&self) -> Parsed {
+        let args: Vec<OsString> = self.args.iter().map(OsString::from).collect();
+        let env: HashMap<String, String> =
+            self.env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = |key: &str| env.get(key).cloned();
+        parse(&args, &lookup, self.cwd.path(), self.home.map(TempDir::path))
+    }
+}
+
+fn with(args: &[&str], env: &[(&str, &str)], cwd: &TempDir) -> Parsed {
+    Case { args, env, cwd, home: None }.parse()
+}
+
+fn settings_in(args: &[&str], env: &[(&str, &str)], cwd: &TempDir) -> Settings {
+    match with(args, env, cwd) {
+        Parsed::Run(s) => *s,
+        other => panic!("expected a run for {args:?}, got {other:?}"),
+    }
+}
+
+fn settings(args: &[&str]) -> Settings {
+    settings_in(args, &[], &TempDir::new())
+}
+
+fn settings_env(args: &[&str], env: &[(&str, &str)]) -> Settings {
+    settings_in(args, env, &TempDir::new())
+}
+
+/// The stderr of a usage error (asserting exit code 2 and nothing on stdout).
+fn error_in(args: &[&str], env: &[(&str, &str)], cwd: &TempDir) -> String {
+    match with(args, env, cwd) {
+        Parsed::Exit { code: 2, stdout, stderr } if stdout.is_empty() => stderr,
+        other => panic!("expected a usage error for {args:?}, got {other:?}"),
+    }
+}
+
+fn error(args: &[&str]) -> String {
+    error_in(args, &[], &TempDir::new())
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn defaults() {
+    let s = settings(&[]);
+    assert_eq!(s.locustfile, PathBuf::from("locustfile.lua"));
+    assert_eq!(s.host, None);
+    assert_eq!(s.users, None);
+    assert_eq!(s.spawn_rate, None);
+    assert_eq!(s.run_time, None);
+    assert!(!s.headless);
+    assert_eq!(s.processes, None);
+    assert_eq!(s.tags, None);
+    assert_eq!(s.exclude_tags, None);
+    assert!(!s.list && !s.show_task_ratio && !s.show_task_ratio_json);
+    assert_eq!(s.stop_timeout, Duration::ZERO);
+    assert!(!s.reset_stats && !s.only_summary && !s.print_stats && !s.skip_log_setup);
+    assert_eq!(s.loglevel, Level::Info);
+    assert_eq!(s.logfile, None);
+    assert_eq!(s.exit_code_on_error, 1);
+    assert!(s.user_classes.is_empty());
+}
+
+#[test]
+fn long_flags() {
+    let s = settings(&[
+        "--locustfile",
+        "x.lua",
+        "--host",
+        "http://h",
+        "--users",
+        "7",
+        "--spawn-rate",
+        "2.5",
+        "--run-time",
+        "1h30m",
+        "--headless",
+        "--processes",
+        "4",
+        "--tags",
+        "a",
+        "b",
+        "--exclude-tags",
+        "c",
+        "--list",
+        "--show-task-ratio",
+        "--show-task-ratio-json",
+        "--stop-timeout",
+        "1m",
+        "--reset-stats",
+        "--only-summary",
+        "--print-stats",
+        "--loglevel",
+        "warning",
+        "--logfile",
+        "cicada.log",
+        "--exit-code-on-error",
+        "3",
+        "--skip-log-setup",
+    ]);
+    assert_eq!(s.locustfile, PathBuf::from("x.lua"));
+    assert_eq!(s.host.as_deref(), Some("http://h"));
+    assert_eq!(s.users, Some(7));
+    assert_eq!(s.spawn_rate, Some(2.5));
+    assert_eq!(s.run_time, Some(Duration::from_secs(5400)));
+    assert!(s.headless);
+    assert_eq!(s.processes, Some(4));
+    assert_eq!(s.tags, Some(strings(&["a", "b"])));
+    assert_eq!(s.exclude_tags, Some(strings(&["c"])));
+    assert!(s.list && s.show_task_ratio && s.show_task_ratio_json);
+    assert_eq!(s.stop_timeout, Duration::from_secs(60));
+    assert!(s.reset_stats && s.only_summary && s.print_stats && s.skip_log_setup);
+    assert_eq!(s.loglevel, Level::Warning);
+    assert_eq!(s.logfile, Some(PathBuf::from("cicada.log")));
+    assert_eq!(s.exit_code_on_error, 3);
+}
+
+#[test]
+fn short_flags_and_attached_values() {
+    let s = settings(&[
+        "-f", "x.lua", "-H", "http://h", "-u", "7", "-r", "3", "-t", "20", "-T", "a", "-E", "b",
+        "-l", "-s", "5", "-L", "error",
+    ]);
+    assert_eq!(s.locustfile, PathBuf::from("x.lua"));
+    assert_eq!(s.host.as_deref(), Some("http://h"));
+    assert_eq!(s.users, Some(7));
+    assert_eq!(s.spawn_rate, Some(3.0));
+    assert_eq!(s.run_time, Some(Duration::from_secs(20)));
+    assert_eq!(s.tags, Some(strings(&["a"])));
+    assert_eq!(s.exclude_tags, Some(strings(&["b"])));
+    assert!(s.list);
+    assert_eq!(s.stop_timeout, Duration::from_secs(5));
+    assert_eq!(s.loglevel, Level::Error);
+
+    // `--flag=value`, `-u10`, a cluster ending in a flag that takes a value.
+    let s = settings(&["--users=12", "-r5", "--run-time=3m", "-lT", "x", "y"]);
+    assert_eq!(s.users, Some(12));
+    assert_eq!(s.spawn_rate, Some(5.0));
+    assert_eq!(s.run_time, Some(Duration::from_secs(180)));
+    assert!(s.list);
+    assert_eq!(s.tags, Some(strings(&["x", "y"])));
+}
+
+#[test]
+fn repeated_flags_keep_the_last_value() {
+    let s = settings(&["-u", "1", "-u", "2", "-T", "a", "-T", "b"]);
+    assert_eq!(s.users, Some(2));
+    assert_eq!(s.tags, Some(strings(&["b"])));
+    // A bare `-T` is an empty list, not "no tags given".
+    assert_eq!(settings(&["-T"]).tags, Some(Vec::new()));
+}
+
+#[test]
+fn long_options_abbreviate_to_a_unique_prefix() {
+    let s = settings(&["--headl", "--us", "3", "--spawn", "2", "--run-tim", "5s", "--lis"]);
+    assert!(s.headless && s.list);
+    assert_eq!(s.users, Some(3));
+    assert_eq!(s.spawn_rate, Some(2.0));
+    assert_eq!(s.run_time, Some(Duration::from_secs(5)));
+    // An exact name wins over a longer one it prefixes.
+    let s = settings(&["--show-task-ratio"]);
+    assert!(s.show_task_ratio && !s.show_task_ratio_json);
+}
+
+#[test]
+fn ambiguous_prefixes_are_errors() {
+    assert_eq!(
+        error(&["--he"]),
+        "cicada: error: ambiguous option: --he could match --help, --headless, --headful\n"
+    );
+    assert_eq!(
+        error(&["--s", "5"]),
+        "cicada: error: ambiguous option: --s could match --spawn-rate, --skip-log-setup, \
+         --show-task-ratio, --show-task-ratio-json, --stop-timeout\n"
+    );
+}
+
+#[test]
+fn bad_run_time_has_locusts_message() {
+    assert_eq!(
+        error(&["-f", "locustfile_ok.lua", "--headless", "-t", "1x"]),
+        "cicada: error: argument -t/--run-time: Invalid time span format. Valid formats: 20, \
+         20s, 3m, 2h, 1h20m, 3h30m10s, etc.\n"
+    );
+    assert_eq!(
+        error(&["--run-time="]),
+        "cicada: error: argument -t/--run-time: Invalid time span format\n"
+    );
+    assert_eq!(
+        error(&["-s", "1m1h"]),
+        "cicada: error: argument -s/--stop-timeout: Invalid time span format. Valid formats: \
+         20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.\n"
+    );
+}
+
+#[test]
+fn bad_users() {
+    assert_eq!(error(&["-u", "x"]), "cicada: error: argument -u/--users: invalid int value: 'x'\n");
+    assert_eq!(
+        error(&["--users", "1.5"]),
+        "cicada: error: argument -u/--users: invalid int value: '1.5'\n"
+    );
+    assert_eq!(error(&["-u"]), "cicada: error: argument -u/--users: expected one argument\n");
+    assert!(error(&["-u", "-5"]).starts_with("cicada: error: argument -u/--users: must be"));
+    // Python's int() grammar: whitespace, sign, digit separators.
+    assert_eq!(settings(&["-u", " +1_000 "]).users, Some(1000));
+}
+
+#[test]
+fn spawn_rate_must_be_finite_and_positive() {
+    let msg = |v: &str| error(&["-r", v]);
+    assert_eq!(msg("0"), "cicada: error: argument -r/--spawn-rate: must be > 0\n");
+    assert_eq!(msg("-1"), "cicada: error: argument -r/--spawn-rate: must be > 0\n");
+    assert_eq!(msg("nan"), "cicada: error: argument -r/--spawn-rate: must be a finite number\n");
+    assert_eq!(msg("inf"), "cicada: error: argument -r/--spawn-rate: must be a finite number\n");
+    assert_eq!(msg("1e400"), "cicada: error: argument -r/--spawn-rate: must be a finite number\n");
+    assert_eq!(msg("x"), "cicada: error: argument -r/--spawn-rate: invalid float value: 'x'\n");
+    assert_eq!(settings(&["-r", "0.5"]).spawn_rate, Some(0.5));
+}
+
+#[test]
+fn unknown_flags_are_unrecognized_with_a_suggestion() {
+    assert_eq!(
+        error(&["-f", "locustfile_ok.lua", "--headlesss"]),
+        "cicada: error: unrecognized arguments: --headlesss\nDid you mean '--headless'?\n"
+    );
+    assert_eq!(
+        error(&["--headless", "--run-tim", "5s", "--nosuch"]),
+        "cicada: error: unrecognized arguments: --nosuch\n"
+    );
+    // Flags of Locust that this version does not have yet are unknown too, all listed.
+    assert_eq!(
+        error(&["--csv", "x", "--web-port=9000"]),
+        "cicada: error: unrecognized arguments: --csv --web-port=9000\n"
+    );
+    assert_eq!(
+        error(&["--headless=1"]),
+        "cicada: error: argument --headless: ignored explicit argument '1'\n"
+    );
+    assert_eq!(
+        error(&["-lx"]),
+        "cicada: error: argument -l/--list: ignored explicit argument 'x'\n"
+    );
+}
+
+#[test]
+fn loglevel_is_case_insensitive_and_checked() {
+    assert_eq!(settings(&["-L", "debug"]).loglevel, Level::Debug);
+    assert_eq!(settings(&["--loglevel", "Critical"]).loglevel, Level::Critical);
+    assert_eq!(
+        error(&["-L", "trace"]),
+        "cicada: error: argument --loglevel/-L: invalid choice: 'TRACE' (choose from 'DEBUG', \
+         'INFO', 'WARNING', 'ERROR', 'CRITICAL')\n"
+    );
+}
+
+#[test]
+fn processes_is_minus_one_or_a_count() {
+    assert_eq!(settings(&["--processes", "-1"]).processes, Some(-1));
+    assert_eq!(settings(&["--processes", "2"]).processes, Some(2));
+    for bad in ["0", "-2"] {
+        let msg = error(&["--processes", bad]);
+        assert!(msg.starts_with("cicada: error: argument --processes: invalid count"), "{msg}");
+    }
+    assert_eq!(
+        error(&["--processes", "x"]),
+        "cicada: error: argument --processes: invalid int value: 'x'\n"
+    );
+}
+
+#[test]
+fn help_and_version() {
+    match with(&["--help"], &[], &TempDir::new()) {
+        Parsed::Exit { code: 0, stdout, stderr } => {
+            assert!(stdout.starts_with("Usage: cicada [options] [UserClass ...]\n"));
+            assert!(stdout.contains("cicada demo"));
+            assert!(stdout.contains("  -f <filename>, --locustfile <filename>\n"));
+            assert!(stdout.ends_with(
+                "Examples: cicada -f locustfile.lua --headless -u 100 -r 10 -t 1m; cicada demo\n"
+            ));
+            assert!(stderr.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    let version = format!("cicada {} (Locust 2.47 compatible)\n", env!("CARGO_PKG_VERSION"));
+    for args in [&["-V"][..], &["--version"], &["--version", "--bogus"], &["demo", "-V"]] {
+        match with(args, &[], &TempDir::new()) {
+            Parsed::Exit { code: 0, stdout, .. } => assert_eq!(stdout, version),
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+    // Help wins over unknown arguments, as argparse acts on it first.
+    assert!(matches!(with(&["--bogus", "-h"], &[], &TempDir::new()), Parsed::Exit { code: 0, .. }));
+}
+
+#[test]
+fn env_vars_set_options() {
+    let s = settings_env(
+        &[],
+        &[
+            ("LOCUST_LOCUSTFILE", "e.lua"),
+            ("LOCUST_HOST", "http://env"),
+            ("LOCUST_USERS", "5"),
+            ("LOCUST_SPAWN_RATE", "1.5"),
+            ("LOCUST_RUN_TIME", "2m"),
+            ("LOCUST_HEADLESS", "yes"),
+            ("LOCUST_PROCESSES", "-1"),
+            ("LOCUST_EXCLUDE_TAGS", "[x]"),
+            ("LOCUST_STOP_TIMEOUT", "7"),
+            ("LOCUST_RESET_STATS", "on"),
+            ("LOCUST_ONLY_SUMMARY", "1"),
+            ("LOCUST_PRINT_STATS", "TRUE"),
+            ("LOCUST_LOGLEVEL", "error"),
+            ("LOCUST_LOGFILE", "e.log"),
+            ("LOCUST_EXIT_CODE_ON_ERROR", "9"),
+            ("LOCUST_SKIP_LOG_SETUP", "true"),
+        ],
+    );
+    assert_eq!(s.locustfile, PathBuf::from("e.lua"));
+    assert_eq!(s.host.as_deref(), Some("http://env"));
+    assert_eq!(s.users, Some(5));
+    assert_eq!(s.spawn_rate, Some(1.5));
+    assert_eq!(s.run_time, Some(Duration::from_secs(120)));
+    assert!(s.headless && s.reset_stats && s.only_summary && s.print_stats && s.skip_log_setup);
+    assert_eq!(s.processes, Some(-1));
+    assert_eq!(s.exclude_tags, Some(strings(&["x"])));
+    assert_eq!(s.stop_timeout, Duration::from_secs(7));
+    assert_eq!(s.loglevel, Level::Error);
+    assert_eq!(s.logfile, Some(PathBuf::from("e.log")));
+    assert_eq!(s.exit_code_on_error, 9);
+}
+
+#[test]
+fn env_errors_name_the_variable() {
+    let dir = TempDir::new();
+    assert_eq!(
+        error_in(&[], &[("LOCUST_HEADLESS", "maybe")], &dir),
+        "cicada: error: Unexpected value for LOCUST_HEADLESS: 'maybe'. Expecting 'true', \
+         'false', 'yes', 'no', 'on', 'off', '1' or '0'\n"
+    );
+    assert_eq!(
+        error_in(&[], &[("LOCUST_USERS", "x")], &dir),
+        "cicada: error: argument -u/--users: invalid int value: 'x' (from LOCUST_USERS)\n"
+    );
+    // A value the command line overrides is never read.
+    assert!(settings_in(&["--headless"], &[("LOCUST_HEADLESS", "maybe")], &dir).headless);
+}
+
+#[test]
+fn tags_env_uses_list_syntax() {
+    let tags = |v: &str| settings_env(&[], &[("LOCUST_TAGS", v)]).tags;
+    assert_eq!(tags("[a, b]"), Some(strings(&["a", "b"])));
+    assert_eq!(tags("[\"a b\", 1]"), Some(strings(&["a b", "1"])));
+    assert_eq!(tags("a b"), Some(strings(&["a b"])));
+    assert_eq!(tags("[]"), Some(Vec::new()));
+    // An empty value counts as unset.
+    assert_eq!(tags(""), None);
+}
+
+#[test]
+fn cli_overrides_env() {
+    let env = [("LOCUST_USERS", "5"), ("LOCUST_HOST", "http://env"), ("LOCUST_TAGS", "[e]")];
+    let s = settings_env(&["-u", "6", "--tags", "c"], &env);
+    assert_eq!(s.users, Some(6));
+    assert_eq!(s.tags, Some(strings(&["c"])));
+    assert_eq!(s.host.as_deref(), Some("http://env"));
+    // An abbreviated flag overrides too.
+    assert_eq!(settings_env(&["--use", "8"], &env).users, Some(8));
+}
+
+#[test]
+fn env_overrides_config_files() {
+    let dir = TempDir::new();
+    dir.write("locust.conf", "users = 11\nhost = http://conf\n");
+    let s = settings_in(&[], &[("LOCUST_USERS", "44")], &dir);
+    assert_eq!(s.users, Some(44));
+    assert_eq!(s.host.as_deref(), Some("http://conf"));
+}
+
+/// Locust 2.47's observed precedence with the reference sample (`config_precedence/`).
+#[test]
+fn pyproject_beats_locust_conf_as_observed() {
+    let dir = TempDir::new();
+    dir.write(
+        "locust.conf",
+        "users = 11\nspawn-rate = 2\nrun-time = 1h30m\nhost = http://from-locust-conf\n\
+         tags = [a, b]\nheadless = true\n",
+    )
+    .write(
+        "pyproject.toml",
+        "[tool.locust]\nusers = 22\nrun-time = \"90\"\nhost = \"http://from-pyproject\"\n\
+         exclude-tags = [\"x\", \"y\"]\n",
+    )
+    .write("custom.conf", "users = 33\n");
+    let s = settings_in(&[], &[], &dir);
+    assert_eq!(s.users, Some(22));
+    assert_eq!(s.spawn_rate, Some(2.0));
+    assert_eq!(s.run_time, Some(Duration::from_secs(90)));
+    assert_eq!(s.host.as_deref(), Some("http://from-pyproject"));
+    assert_eq!(s.tags, Some(strings(&["a", "b"])));
+    assert_eq!(s.exclude_tags, Some(strings(&["x", "y"])));
+    assert!(s.headless);
+
+    // --config beats both.
+    let s = settings_in(&["--config", "custom.conf"], &[], &dir);
+    assert_eq!(s.users, Some(33));
+    assert_eq!(s.host.as_deref(), Some("http://from-pyproject"));
+    assert_eq!(s.options.get("config"), Some(&OptionValue::Str("custom.conf".into())));
+}
+
+#[test]
+fn home_config_is_the_lowest_file() {
+    let cwd = TempDir::new();
+    let home = TempDir::new();
+    home.write(".locust.conf", "users = 1\nhost = http://home\n");
+    cwd.write("locust.conf", "users = 2\n");
+    let Parsed::Run(s) = (Case { args: &[], env: &[], cwd: &cwd, home: Some(&home) }).parse()
+    else {
+        panic!("expected a run");
+    };
+    assert_eq!(s.users, Some(2));
+    assert_eq!(s.host.as_deref(), Some("http://home"));
+}
+
+#[test]
+fn headless_false_in_env_beats_true_in_a_file() {
+    let dir = TempDir::new();
+    dir.write("locust.conf", "headless = true\n");
+    assert!(settings_in(&[], &[], &dir).headless);
+    assert!(!settings_in(&[], &[("LOCUST_HEADLESS", "false")], &dir).headless);
+    // --headful cancels it too, in parsed_options as well.
+    let s = settings_in(&["--headful"], &[], &dir);
+    assert!(!s.headless);
+    assert_eq!(s.options.get("headless"), Some(&OptionValue::Bool(false)));
+}
+
+#[test]
+fn config_file_syntax() {
+    let dir = TempDir::new();
+    dir.write(
+        "locust.conf",
+        "[locust]\n# comment\n; comment\nusers: 7 # trailing\nhost = \"http://q\"\n\
+         only-summary\n--reset-stats = yes\nexclude-tags = [a, b c]\ntags =\nlogfile = x.log\n",
+    );
+    let s = settings_in(&[], &[], &dir);
+    assert_eq!(s.users, Some(7));
+    assert_eq!(s.host.as_deref(), Some("http://q"));
+    assert!(s.only_summary && s.reset_stats);
+    assert_eq!(s.exclude_tags, Some(strings(&["a", "b c"])));
+    assert_eq!(s.tags, None);
+    assert_eq!(s.logfile, Some(PathBuf::from("x.log")));
+}
+
+#[test]
+fn toml_values_become_python_text() {
+    let dir = TempDir::new();
+    dir.write(
+        "pyproject.toml",
+        "[tool.other]\nusers = 1\n[tool.locust]\nheadless = true\nspawn-rate = 2.5\n\
+         users = 3\ntags = [1, \"b\"]\n",
+    );
+    let s = settings_in(&[], &[], &dir);
+    assert!(s.headless);
+    assert_eq!(s.spawn_rate, Some(2.5));
+    assert_eq!(s.users, Some(3));
+    assert_eq!(s.tags, Some(strings(&["1", "b"])));
+
+    let bad = TempDir::new();
+    bad.write("pyproject.toml", "[tool.locust\n");
+    let msg = error_in(&[], &[], &bad);
+    assert!(msg.starts_with("cicada: error: Couldn't parse TOML file "), "{msg}");
+    assert!(msg.contains("pyproject.toml"), "{msg}");
+}
+
+#[test]
+fn unknown_config_key_names_the_file_and_key() {
+    let dir = TempDir::new();
+    dir.write("locust.conf", "users = 3\nrun_time = 5\n");
+    let file = dir.path().join("locust.conf").display().to_string();
+    assert_eq!(
+        error_in(&[], &[], &dir),
+        format!(
+            "cicada: error: unrecognized key 'run_time' in config file {file}\n\
+             Did you mean 'run-time'?\n"
+        )
+    );
+    // A flag this version does not have yet is unknown too.
+    let csv = TempDir::new();
+    csv.write("locust.conf", "csv = out\n");
+    assert!(error_in(&[], &[], &csv).contains("unrecognized key 'csv' in config file"));
+}
+
+#[test]
+fn bad_config_values_name_the_file_and_key() {
+    let dir = TempDir::new();
+    dir.write("locust.conf", "users = x\n");
+    let file = dir.path().join("locust.conf").display().to_string();
+    assert_eq!(
+        error_in(&[], &[], &dir),
+        format!(
+            "cicada: error: argument -u/--users: invalid int value: 'x' (from 'users' in \
+             config file {file})\n"
+        )
+    );
+    let flag = TempDir::new();
+    flag.write("locust.conf", "headless = maybe\n");
+    assert!(error_in(&[], &[], &flag).contains(
+        "Unexpected value for headless: 'maybe'. Expecting 'true', 'false', 'yes', 'no', 'on', \
+         'off', '1' or '0' (in config file"
+    ));
+    let list = TempDir::new();
+    list.write("locust.conf", "users = [1, 2]\n");
+    assert!(error_in(&[], &[], &list).contains("users can't be set to a list '[1, 2]'"));
+    // A bad value the command line overrides is never read.
+    assert_eq!(settings_in(&["-u", "4"], &[], &dir).users, Some(4));
+}
+
+#[test]
+fn missing_config_file_names_the_path() {
+    let msg = error(&["--config", "nope.conf"]);
+    assert!(
+        msg.starts_with("cicada: error: Unable to open config file: nope.conf. Error: "),
+        "{msg}"
+    );
+}
+
+#[test]
+fn user_classes_from_positionals_or_env() {
+    let s = settings(&["-f", "x.lua", "--headless", "WebsiteUser", "Other"]);
+    assert_eq!(s.user_classes, strings(&["WebsiteUser", "Other"]));
+    let env = [("LOCUST_USER_CLASSES", "A  B")];
+    assert_eq!(settings_env(&[], &env).user_classes, strings(&["A", "B"]));
+    assert_eq!(settings_env(&["C"], &env).user_classes, strings(&["C"]));
+    // After `--` everything is a class name.
+    assert_eq!(settings(&["--", "A", "--headless"]).user_classes, strings(&["A", "--headless"]));
+}
+
+#[test]
+fn demo_takes_the_same_flags() {
+    match with(&["demo", "-u", "3", "--headless", "-t", "5s"], &[], &TempDir::new()) {
+        Parsed::Demo(s) => {
+            assert_eq!(s.users, Some(3));
+            assert!(s.headless);
+            assert_eq!(s.run_time, Some(Duration::from_secs(5)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(with(&["demo"], &[], &TempDir::new()), Parsed::Demo(_)));
+    assert!(error_in(&["demo", "--bogus"], &[], &TempDir::new())
+        .starts_with("cicada: error: unrecognized arguments: --bogus"));
+    // Only the first argument is the subcommand; elsewhere `demo` is a user class.
+    let s = settings(&["--headless", "demo"]);
+    assert_eq!(s.user_classes, strings(&["demo"]));
+}
+
+#[test]
+fn options_map_holds_every_dest() {
+    let s = settings(&["-u", "10", "-r", "2", "-t", "1m", "-T", "a", "-L", "debug", "Web"]);
+    let o = &s.options;
+    let expect = [
+        ("num_users", OptionValue::Int(10)),
+        ("spawn_rate", OptionValue::Float(2.0)),
+        ("run_time", OptionValue::Int(60)),
+        ("host", OptionValue::None),
+        ("locustfile", OptionValue::Str("locustfile.lua".into())),
+        ("headless", OptionValue::Bool(false)),
+        ("tags", OptionValue::List(strings(&["a"]))),
+        ("exclude_tags", OptionValue::None),
+        ("stop_timeout", OptionValue::Int(0)),
+        ("reset_stats", OptionValue::Bool(false)),
+        ("only_summary", OptionValue::Bool(false)),
+        ("print_stats", OptionValue::Bool(false)),
+        ("loglevel", OptionValue::Str("DEBUG".into())),
+        ("logfile", OptionValue::None),
+        ("exit_code_on_error", OptionValue::Int(1)),
+        ("processes", OptionValue::None),
+        ("list_commands", OptionValue::Bool(false)),
+        ("show_task_ratio", OptionValue::Bool(false)),
+        ("show_task_ratio_json", OptionValue::Bool(false)),
+        ("skip_log_setup", OptionValue::Bool(false)),
+        ("headful", OptionValue::Bool(false)),
+        ("config", OptionValue::None),
+        ("user_classes", OptionValue::List(strings(&["Web"]))),
+    ];
+    for (key, value) in &expect {
+        assert_eq!(o.get(*key), Some(value), "{key}");
+    }
+    assert_eq!(o.len(), expect.len(), "{o:?}");
+}

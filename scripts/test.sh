@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test of cicada, the way CI does: the whole workspace on io_uring, then again on
+# the epoll fallback that monoio uses where io_uring is unavailable. Needs only Rust.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== tests (io_uring where the kernel allows it)"
+cargo test --workspace --locked
+
+echo "== tests (epoll fallback: MONOIO_FORCE_LEGACY_DRIVER=1)"
+MONOIO_FORCE_LEGACY_DRIVER=1 cargo test --workspace --locked
