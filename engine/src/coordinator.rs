@@ -33,6 +33,10 @@ pub(crate) struct Coordinator {
     events: Receiver<RunEvent>,
     state: Arc<Mutex<RunState>>,
     shards: Arc<Vec<ShardHandle>>,
+    /// Every class of the scenario; shards count users by these indices.
+    all_classes: Vec<UserClassSpec>,
+    /// Indices of the classes this run uses, and those classes.
+    selected: Vec<usize>,
     classes: Vec<UserClassSpec>,
     aggregator: Aggregator,
     thread: Mutex<Option<thread::JoinHandle<()>>>,
@@ -95,6 +99,7 @@ impl Coordinator {
             order: StartOrder::new(shares),
             class_total: all.len(),
             classes: all.clone(),
+            selected: selected.clone(),
             shards: Arc::clone(&shards),
             threads,
             state: Arc::clone(&state),
@@ -106,7 +111,7 @@ impl Coordinator {
             rate: 1.0,
             from: 0,
             since: Instant::now(),
-            last_targets: vec![vec![0; all.len()]; config.shards],
+            version: 0,
         };
         let thread =
             thread::Builder::new().name("cicada-coordinator".into()).spawn(move || ramp.run(rx))?;
@@ -115,7 +120,9 @@ impl Coordinator {
             events,
             state,
             shards,
-            classes: all,
+            classes: selected.iter().map(|&c| all[c].clone()).collect(),
+            all_classes: all,
+            selected,
             aggregator,
             thread: Mutex::new(Some(thread)),
         })
@@ -150,13 +157,13 @@ impl Coordinator {
     }
 
     pub(crate) fn user_counts(&self) -> Vec<(String, u32)> {
-        let mut counts = vec![0u32; self.classes.len()];
+        let mut counts = vec![0u32; self.all_classes.len()];
         for shard in self.shards.iter() {
             for (c, live) in counts.iter_mut().zip(shard.live.iter()) {
                 *c += live.load(Ordering::Relaxed);
             }
         }
-        self.classes.iter().map(|c| c.name.clone()).zip(counts).collect()
+        self.selected.iter().map(|&c| (self.all_classes[c].name.clone(), counts[c])).collect()
     }
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
@@ -194,6 +201,7 @@ struct Ramp {
     order: StartOrder,
     class_total: usize,
     classes: Vec<UserClassSpec>,
+    selected: Vec<usize>,
     shards: Arc<Vec<ShardHandle>>,
     threads: Vec<thread::JoinHandle<()>>,
     state: Arc<Mutex<RunState>>,
@@ -207,7 +215,8 @@ struct Ramp {
     /// Where the current ramp started, and when.
     from: usize,
     since: Instant,
-    last_targets: Vec<Vec<u32>>,
+    /// Version of the targets last sent; shards publish the version they have applied.
+    version: u64,
 }
 
 impl Ramp {
@@ -285,10 +294,13 @@ impl Ramp {
         if next != self.assigned {
             self.assign(next);
         }
-        if self.assigned == self.target {
+        // Like Locust, spawning is complete once the users have been started, not just sent.
+        let applied = self.shards.iter().all(|s| s.applied.load(Ordering::Acquire) >= self.version);
+        if self.assigned == self.target && applied {
             self.set_state(RunState::Running);
             let counts = class_counts(self.order.prefix(self.assigned), self.class_total);
-            let named = self.classes.iter().map(|c| c.name.clone()).zip(counts).collect();
+            let named =
+                self.selected.iter().map(|&c| (self.classes[c].name.clone(), counts[c])).collect();
             let _ = self.events.send(RunEvent::SpawningComplete(named));
             if self.reset_stats {
                 self.reset();
@@ -298,11 +310,10 @@ impl Ramp {
 
     fn assign(&mut self, users: usize) {
         let targets = shard_targets(self.order.prefix(users), self.shards.len(), self.class_total);
+        self.version += 1;
         for (i, t) in targets.into_iter().enumerate() {
-            if t != self.last_targets[i] {
-                self.shards[i].send(ShardCommand::Targets(t.clone()));
-                self.last_targets[i] = t;
-            }
+            // Unchanged shards get the new version too, so all of them can confirm it.
+            self.shards[i].send(ShardCommand::Targets(t, self.version));
         }
         self.assigned = users;
     }
@@ -326,7 +337,6 @@ impl Ramp {
         }
         self.assigned = 0;
         self.target = 0;
-        self.last_targets.iter_mut().for_each(|t| t.iter_mut().for_each(|n| *n = 0));
         self.aggregator.sync();
         self.set_state(RunState::Stopped);
         let _ = self.events.send(RunEvent::Stopped);

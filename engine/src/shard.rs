@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -30,8 +30,9 @@ const TICK: Duration = Duration::from_millis(10);
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(crate) enum ShardCommand {
-    /// Run this many users of each class (indexed like the scenario's classes).
-    Targets(Vec<u32>),
+    /// Run this many users of each class (indexed like the scenario's classes). The number
+    /// is the coordinator's version of the targets, published once they are applied.
+    Targets(Vec<u32>, u64),
     /// Stop every user; reply once all have ended and `test_stop` has run.
     StopAll(Sender<()>),
     /// Send the stats delta now; reply once it is sent.
@@ -47,6 +48,8 @@ pub(crate) struct ShardHandle {
     pub(crate) commands: UnboundedSender<ShardCommand>,
     /// Live users per class, updated by the shard on each tick.
     pub(crate) live: Arc<[AtomicU32]>,
+    /// The version of the last targets whose users have all been started.
+    pub(crate) applied: Arc<AtomicU64>,
 }
 
 impl ShardHandle {
@@ -76,7 +79,8 @@ pub(crate) fn spawn(setup: ShardSetup) -> Result<(ShardHandle, thread::JoinHandl
     let classes = setup.scenario.classes().len();
     let live: Arc<[AtomicU32]> = (0..classes).map(|_| AtomicU32::new(0)).collect();
     let (ready_tx, ready_rx) = mpsc::channel();
-    let live_for_shard = Arc::clone(&live);
+    let applied = Arc::new(AtomicU64::new(0));
+    let live_for_shard = (Arc::clone(&live), Arc::clone(&applied));
     let index = setup.index;
     let thread = thread::Builder::new()
         .name(format!("cicada-shard-{index}"))
@@ -92,7 +96,7 @@ pub(crate) fn spawn(setup: ShardSetup) -> Result<(ShardHandle, thread::JoinHandl
         })
         .map_err(|e| format!("cannot start its thread: {e}"))?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok((ShardHandle { commands: tx, live }, thread)),
+        Ok(Ok(())) => Ok((ShardHandle { commands: tx, live, applied }, thread)),
         Ok(Err(message)) => {
             let _ = thread.join();
             Err(message)
@@ -137,7 +141,7 @@ struct Shard {
 async fn shard_main(
     setup: ShardSetup,
     mut commands: UnboundedReceiver<ShardCommand>,
-    live: Arc<[AtomicU32]>,
+    (live, applied): (Arc<[AtomicU32]>, Arc<AtomicU64>),
     ready: mpsc::Sender<Result<(), String>>,
 ) {
     let ctx = ShardContext {
@@ -190,7 +194,11 @@ async fn shard_main(
             }
         };
         match cmd {
-            Some(ShardCommand::Targets(targets)) => shard.set_targets(&targets).await,
+            Some(ShardCommand::Targets(targets, version)) => {
+                shard.set_targets(&targets).await;
+                shard.publish_live();
+                applied.store(version, Ordering::Release);
+            }
             Some(ShardCommand::StopAll(reply)) => {
                 shard.stop_all();
                 shard.stop_replies.push(reply);
