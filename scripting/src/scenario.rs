@@ -1,0 +1,116 @@
+//! [`LuaScenario`]: a checked script, as the engine's [`Scenario`].
+//!
+//! Loading runs the script once on the calling thread, in a state of its own, to report
+//! errors with file and line before any shard starts and to list the user classes. That
+//! state does not fire `init` listeners (they run once per shard state) and is dropped: the
+//! scenario keeps only the source and the class list, so it is `Send + Sync`. Each shard
+//! then runs the same source in its own state.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cicada_engine::{Scenario, ScenarioError, ShardContext, ShardScenario, UserClassSpec};
+
+use crate::errors::ScriptError;
+use crate::guard::DEFAULT_RUNAWAY_LIMIT;
+use crate::loader::{self, Source};
+use crate::shard::LuaShard;
+
+/// Limits that keep a script from taking a shard down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioLimits {
+    /// How long Lua code may run without yielding to the event loop before it is stopped
+    /// with an error naming its line (default [`DEFAULT_RUNAWAY_LIMIT`], 10 s). Also bounds
+    /// the time the script itself may take to load.
+    ///
+    /// The guard is a Lua count hook, and with any hook set Lua 5.4 checks every instruction:
+    /// pure-Lua computation runs 2-3 times slower (a task that makes requests barely
+    /// notices). `Duration::ZERO` turns the guard off for CPU-heavy scripts — at the price of
+    /// an endless loop freezing its shard.
+    pub runaway_after: Duration,
+}
+
+impl Default for ScenarioLimits {
+    fn default() -> Self {
+        ScenarioLimits { runaway_after: DEFAULT_RUNAWAY_LIMIT }
+    }
+}
+
+/// A locustfile-like Lua script, checked and ready to run on every shard.
+#[derive(Debug)]
+pub struct LuaScenario {
+    source: Source,
+    limits: ScenarioLimits,
+    classes: Vec<UserClassSpec>,
+}
+
+impl LuaScenario {
+    /// Read and check the script at `path`. Messages name it as given
+    /// (`locustfile.lua:3: ...`); `require` looks in its directory first.
+    pub fn load(path: &Path) -> Result<LuaScenario, ScriptError> {
+        LuaScenario::load_with(path, ScenarioLimits::default())
+    }
+
+    /// [`LuaScenario::load`] with other limits.
+    pub fn load_with(path: &Path, limits: ScenarioLimits) -> Result<LuaScenario, ScriptError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScriptError::Read { path: path.to_path_buf(), source })?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let source =
+            Source { display: path.display().to_string(), text: Arc::from(text), dir: Some(dir) };
+        LuaScenario::check(source, limits, path.to_path_buf())
+    }
+
+    /// Check a script given as text; `name` is what messages call it (`test.lua:3: ...`).
+    pub fn from_source(name: &str, source: &str) -> Result<LuaScenario, ScriptError> {
+        LuaScenario::from_source_with(name, source, ScenarioLimits::default())
+    }
+
+    /// [`LuaScenario::from_source`] with other limits.
+    pub fn from_source_with(
+        name: &str,
+        source: &str,
+        limits: ScenarioLimits,
+    ) -> Result<LuaScenario, ScriptError> {
+        let source = Source { display: name.to_string(), text: Arc::from(source), dir: None };
+        LuaScenario::check(source, limits, PathBuf::from(name))
+    }
+
+    fn check(source: Source, limits: ScenarioLimits, path: PathBuf) -> Result<Self, ScriptError> {
+        let script = loader::load(&source, &limits, None)?;
+        let classes: Vec<UserClassSpec> =
+            script.classes.into_iter().filter(|c| !c.is_abstract).map(|c| c.spec).collect();
+        if classes.is_empty() {
+            return Err(ScriptError::NoUserClass(path));
+        }
+        Ok(LuaScenario { source, limits, classes })
+    }
+
+    /// The classes that can run (not abstract), in the order the script declared them.
+    pub fn classes(&self) -> &[UserClassSpec] {
+        &self.classes
+    }
+
+    /// The script's name in messages (its path as given).
+    pub fn name(&self) -> &str {
+        &self.source.display
+    }
+
+    pub fn limits(&self) -> &ScenarioLimits {
+        &self.limits
+    }
+}
+
+impl Scenario for LuaScenario {
+    fn classes(&self) -> &[UserClassSpec] {
+        &self.classes
+    }
+
+    fn shard(&self, ctx: ShardContext) -> Result<Box<dyn ShardScenario>, ScenarioError> {
+        Ok(Box::new(LuaShard::new(&self.source, &self.limits, &self.classes, ctx)?))
+    }
+}

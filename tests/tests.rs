@@ -1,0 +1,22 @@
+//! cicada's end-to-end tests: real servers on loopback, Lua scenarios run in-process through
+//! the engine's `Control`, and the `cicada` binary run as a user would.
+//!
+//! Everything must also pass under the epoll fallback (`MONOIO_FORCE_LEGACY_DRIVER=1`) and
+//! with any number of shards; tests bind port 0 and wait for exact conditions with deadlines,
+//! never for a fixed time.
+
+mod util;
+
+mod cli;
+mod custom_users;
+mod failures;
+mod fixtures;
+mod http;
+mod requests;
+mod robustness;
+mod rust_scenario;
+mod shards;
+mod stopping;
+mod tasks;
+mod tls;
+mod waits;
