@@ -27,7 +27,6 @@ mod errors;
 mod events;
 mod gc;
 mod guard;
-mod http_error;
 mod json;
 mod loader;
 mod module;

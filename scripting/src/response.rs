@@ -23,8 +23,8 @@ use mlua::{AnyUserData, Lua, Table, UserData, UserDataFields, UserDataMethods, V
 
 use crate::errors::fail;
 use crate::events::{fire_request, RequestEvent};
-use crate::http_error::{canonical_reason, status_error};
 use crate::shared::Shared;
+use cicada_engine::http::{reason_phrase, status_failure};
 
 /// When the request gets counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ impl LuaResponse {
     fn default_error(&self) -> Option<String> {
         match &self.transport_error {
             Some(e) => Some(e.clone()),
-            None => status_error(self.status, &self.reason, &self.name),
+            None => status_failure(self.status, &self.reason, &self.name),
         }
     }
 
@@ -200,7 +200,7 @@ impl UserData for LuaResponse {
         });
         fields.add_field_method_get("reason", |_, this| {
             Ok(if this.reason.is_empty() && this.status != 0 {
-                canonical_reason(this.status).to_string()
+                reason_phrase(this.status).to_string()
             } else {
                 this.reason.clone()
             })

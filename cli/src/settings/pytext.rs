@@ -4,27 +4,7 @@
 
 /// Python's `repr()` of a string: single quotes unless the text has a `'` and no `"`.
 pub(super) fn repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    cicada_proto::python_repr(text)
 }
 
 /// Python's `repr()`/`str()` of a float: `2.0`, `0.5`, `1e-05`, `1e+16`, `inf`, `nan`.

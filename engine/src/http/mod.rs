@@ -6,7 +6,8 @@
 //! with httparse), `body` (framing: Content-Length, chunked, close-delimited), `decode`
 //! (gzip/deflate/br), `redirect`, `cookies` (a jar per client), `pool` (keep-alive
 //! connections), `tls` (rustls configs), `conn` (a plain or TLS stream and one exchange on
-//! it), `shard` (per-shard shared state), `client` (all of it together), and `io` (the only
+//! it), `shard` (per-shard shared state), `status` (failure texts
+//! and reason phrases), `client` (all of it together), and `io` (the only
 //! file that names the async runtime).
 
 mod api;
@@ -22,6 +23,7 @@ mod redirect;
 mod request;
 mod response;
 mod shard;
+mod status;
 mod tls;
 mod url;
 
@@ -30,3 +32,4 @@ mod tests;
 
 pub use api::{ClientConfig, HttpClient, HttpError, HttpShard, PoolMode, Request, Response};
 pub use dns::resolve_ahead;
+pub use status::{reason_phrase, status_failure};

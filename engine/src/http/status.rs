@@ -1,45 +1,28 @@
-//! The failure text of an HTTP error status, worded as Locust reports it (requests'
+//! The failure text of an HTTP error status, worded as Locust reports it, and the standard
+//! reason phrases. Every scenario (Lua or Rust) and the demo server share them.
+//!
+//! The wording is Locust's (requests'
 //! `raise_for_status` message in Python's `repr`, with the request's name as the URL):
 //! `HTTPError('404 Client Error: Not Found for url: /missing')`. Grouping failures by this
 //! text is what Locust's failures table does, so the wording matters.
 
 /// The failure text for `status`, or `None` when it is not an error (below 400, or 600+ as
 /// requests has it).
-pub(crate) fn status_error(status: u16, reason: &str, name: &str) -> Option<String> {
+pub fn status_failure(status: u16, reason: &str, name: &str) -> Option<String> {
     let kind = match status {
         400..=499 => "Client Error",
         500..=599 => "Server Error",
         _ => return None,
     };
-    let reason = if reason.is_empty() { canonical_reason(status) } else { reason };
-    Some(format!("HTTPError({})", py_repr(&format!("{status} {kind}: {reason} for url: {name}"))))
-}
-
-/// Python's `repr` of a string: single quotes unless the text has a single quote and no
-/// double quote.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    let reason = if reason.is_empty() { reason_phrase(status) } else { reason };
+    Some(format!(
+        "HTTPError({})",
+        cicada_proto::python_repr(&format!("{status} {kind}: {reason} for url: {name}"))
+    ))
 }
 
 /// The standard reason phrase of `status` (what requests shows when the server sent none).
-pub(crate) fn canonical_reason(status: u16) -> &'static str {
+pub fn reason_phrase(status: u16) -> &'static str {
     match status {
         100 => "Continue",
         101 => "Switching Protocols",
@@ -108,18 +91,18 @@ mod tests {
     #[test]
     fn words_errors_like_locust() {
         assert_eq!(
-            status_error(404, "File not found", "/does-not-exist").unwrap(),
+            status_failure(404, "File not found", "/does-not-exist").unwrap(),
             "HTTPError('404 Client Error: File not found for url: /does-not-exist')"
         );
         assert_eq!(
-            status_error(501, "Unsupported method ('POST')", "submit-form").unwrap(),
+            status_failure(501, "Unsupported method ('POST')", "submit-form").unwrap(),
             "HTTPError(\"501 Server Error: Unsupported method ('POST') for url: submit-form\")"
         );
         assert_eq!(
-            status_error(503, "", "/x").unwrap(),
+            status_failure(503, "", "/x").unwrap(),
             "HTTPError('503 Server Error: Service Unavailable for url: /x')"
         );
-        assert_eq!(status_error(302, "Found", "/"), None);
-        assert_eq!(status_error(399, "", "/"), None);
+        assert_eq!(status_failure(302, "Found", "/"), None);
+        assert_eq!(status_failure(399, "", "/"), None);
     }
 }
