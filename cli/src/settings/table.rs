@@ -144,8 +144,7 @@ pub(super) const FLAGS: &[Flag] = &[
         group: Group::Common,
         help: Some(
             "File to read additional configuration from (key = value lines, the long option \
-             names without '--'). See \
-             https://docs.locust.io/en/stable/configuration.html#configuration-file",
+             names without '--'; see docs/cli.md for the order files are read in).",
         ),
     },
     Flag {
