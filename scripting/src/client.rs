@@ -120,7 +120,9 @@ pub(crate) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
                 mode,
             };
             let started = Instant::now();
-            let result = http.send(request).await;
+            // Boxed: mlua moves this future into place, and the client's future is kilobytes
+            // (its connection, timer and parser states); behind a box only a pointer moves.
+            let result = Box::pin(http.send(request)).await;
             let resp = LuaResponse::new(shared, sent, result, started.elapsed());
             let ud = lua.create_userdata(resp)?;
             match mode {

@@ -18,13 +18,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use cicada_engine::http::{HttpError, Response};
+use cicada_engine::http::{reason_phrase, status_failure, Headers, HttpError, Response};
 use mlua::{AnyUserData, Lua, Table, UserData, UserDataFields, UserDataMethods, Value};
 
 use crate::errors::fail;
 use crate::events::{fire_request, RequestEvent};
 use crate::shared::Shared;
-use cicada_engine::http::{reason_phrase, status_failure};
 
 /// When the request gets counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +51,7 @@ pub(crate) struct LuaResponse {
     url: String,
     status: u16,
     reason: String,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
     elapsed: Duration,
     transport_error: Option<String>,
@@ -80,9 +79,15 @@ impl LuaResponse {
     ) -> LuaResponse {
         let (status, reason, headers, body, url, elapsed, transport_error) = match result {
             Ok(r) => (r.status, r.reason, r.headers, r.body, r.url, r.elapsed, None),
-            Err(e) => {
-                (0, String::new(), Vec::new(), Vec::new(), sent.url, measured, Some(e.to_string()))
-            }
+            Err(e) => (
+                0,
+                String::new(),
+                Headers::default(),
+                Vec::new(),
+                sent.url,
+                measured,
+                Some(e.to_string()),
+            ),
         };
         shared.add_external(
             body.len() + headers.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>(),
@@ -249,19 +254,20 @@ pub(crate) fn install(lua: &Lua) -> mlua::Result<()> {
 /// Response headers as a table that finds names in any case (`h["content-type"]` and
 /// `h["Content-Type"]`); `pairs` gives the names as the server sent them. Repeated headers
 /// are joined with ", ", as requests does.
-fn headers_table(lua: &Lua, headers: &[(String, String)]) -> mlua::Result<Table> {
+fn headers_table(lua: &Lua, headers: &Headers) -> mlua::Result<Table> {
     let t = lua.create_table_with_capacity(0, headers.len())?;
     let lower = lua.create_table_with_capacity(0, headers.len())?;
-    for (k, v) in headers {
+    for (k, v) in headers.iter() {
         let key = k.to_ascii_lowercase();
         let value = match lower.raw_get::<Option<mlua::String>>(key.as_str())? {
             Some(prev) => format!("{}, {v}", prev.to_string_lossy()),
-            None => v.clone(),
+            None => v.to_owned(),
         };
         lower.raw_set(key.as_str(), value.as_str())?;
         // Repeats are shown under the first spelling the server used.
-        let shown = headers.iter().find(|(k2, _)| k2.eq_ignore_ascii_case(k)).map(|(k2, _)| k2);
-        t.raw_set(shown.map_or(k.as_str(), String::as_str), value)?;
+        let shown =
+            headers.iter().find(|(k2, _)| k2.eq_ignore_ascii_case(k)).map_or(k, |(k2, _)| k2);
+        t.raw_set(shown, value)?;
     }
     let mt = lua.create_table_with_capacity(0, 2)?;
     mt.raw_set("__index", lua.named_registry_value::<mlua::Function>(HEADERS_INDEX)?)?;

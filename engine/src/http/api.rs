@@ -2,6 +2,8 @@
 //! lives in the sibling modules.
 
 use std::rc::Rc;
+
+pub use super::headers::Headers;
 use std::time::Duration;
 
 /// Settings of one client (one virtual user, or one user class with a shared pool).
@@ -66,7 +68,7 @@ pub struct Response {
     pub status: u16,
     pub reason: String,
     /// In the order received; names as sent by the server.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub body: Vec<u8>,
     /// The final URL, after redirects.
     pub url: String,
@@ -77,7 +79,7 @@ pub struct Response {
 impl Response {
     /// The first header of that name, compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 }
 

@@ -79,7 +79,7 @@ impl ClientState {
             verify: verify.unwrap_or(self.config.verify_tls),
             close: request::asks_close(&headers),
         };
-        let mut target = Target::parse(&url)?;
+        let mut target = Target::parse_cached(&url, &self.shard.inner.origins)?;
         let mut start = None;
         let mut followed = 0;
         loop {
@@ -141,7 +141,9 @@ impl ClientState {
             let reused = pooled.is_some();
             let mut conn = match pooled {
                 Some(conn) => conn,
-                None => self.open(target, limits).await?,
+                // Boxed: opening (connect and TLS handshake) is rare with keep-alive, but its
+                // future is large, and inline it would make every request's future as large.
+                None => Box::pin(self.open(target, limits)).await?,
             };
             request::write_head(conn.request_buf(), target, head);
             start.get_or_insert_with(Instant::now);

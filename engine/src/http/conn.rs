@@ -177,6 +177,15 @@ impl Conn {
     /// Reads up to the final response head, skipping interim (1xx) responses.
     async fn read_head(&mut self) -> Result<ResponseHead, HttpError> {
         loop {
+            // Nothing buffered is the usual case after sending: read before parsing.
+            if self.buffered().is_empty() {
+                if self.fill().await? == 0 {
+                    return Err(HttpError::Protocol(
+                        "Remote end closed connection without response".into(),
+                    ));
+                }
+                continue;
+            }
             match response::parse_head(self.buffered())? {
                 Some((head, len)) => {
                     self.consume(len);

@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use cookie_store::CookieStore;
 use url::Url;
 
+use super::headers::Headers;
+
 #[derive(Default)]
 pub(crate) struct Jar {
     store: RefCell<CookieStore>,
@@ -14,14 +16,13 @@ pub(crate) struct Jar {
 impl Jar {
     /// Takes every `Set-Cookie` of a response from `url`. Cookies the rules refuse (bad
     /// syntax, wrong domain) are skipped, as browsers and requests do.
-    pub(crate) fn store_response(&self, url: &Url, headers: &[(String, String)]) {
-        let mut set_cookies =
-            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).peekable();
+    pub(crate) fn store_response(&self, url: &Url, headers: &Headers) {
+        let mut set_cookies = headers.get_all("set-cookie").peekable();
         if set_cookies.peek().is_none() {
             return;
         }
         let mut store = self.store.borrow_mut();
-        for (_, value) in set_cookies {
+        for value in set_cookies {
             let _ = store.parse(value, url);
         }
     }
@@ -87,11 +88,11 @@ mod tests {
     #[test]
     fn response_cookies_are_sent_back_by_domain_and_path() {
         let jar = Jar::default();
-        let headers = vec![
-            ("Set-Cookie".to_string(), "sid=abc; Path=/".to_string()),
-            ("set-cookie".to_string(), "cart=1; Path=/shop".to_string()),
-            ("Set-Cookie".to_string(), "=broken".to_string()),
-        ];
+        let headers = Headers::from_pairs([
+            ("Set-Cookie", "sid=abc; Path=/"),
+            ("set-cookie", "cart=1; Path=/shop"),
+            ("Set-Cookie", "=broken"),
+        ]);
         jar.store_response(&url("http://h.example/login"), &headers);
         assert_eq!(jar.cookie_header("http://h.example/").as_deref(), Some("sid=abc"));
         let shop = jar.cookie_header("http://h.example/shop/x").unwrap();

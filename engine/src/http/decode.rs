@@ -5,20 +5,17 @@ use std::io::Read;
 
 use super::api::HttpError;
 use super::body::MAX_BODY;
+use super::headers::Headers;
 
 /// Decodes `body` according to every `Content-Encoding` header in `headers`, last coding
 /// first. An empty body stays empty whatever the header says (HEAD, 304, empty gzip replies).
-pub(crate) fn decode_body(
-    headers: &[(String, String)],
-    body: Vec<u8>,
-) -> Result<Vec<u8>, HttpError> {
+pub(crate) fn decode_body(headers: &Headers, body: Vec<u8>) -> Result<Vec<u8>, HttpError> {
     if body.is_empty() {
         return Ok(body);
     }
     let mut codings = headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
-        .flat_map(|(_, v)| v.split(','))
+        .get_all("content-encoding")
+        .flat_map(|v| v.split(','))
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
         .peekable();
@@ -79,8 +76,8 @@ mod tests {
 
     const TEXT: &[u8] = b"the quick brown fox jumps over the lazy dog, again and again and again";
 
-    fn headers(ce: &str) -> Vec<(String, String)> {
-        vec![("Content-Encoding".to_string(), ce.to_string())]
+    fn headers(ce: &str) -> Headers {
+        Headers::from_pairs([("Content-Encoding", ce)])
     }
 
     pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
@@ -113,7 +110,7 @@ mod tests {
     #[test]
     fn identity_unknown_and_stacked_codings() {
         assert_eq!(decode_body(&headers("identity"), TEXT.to_vec()).unwrap(), TEXT);
-        assert_eq!(decode_body(&[], TEXT.to_vec()).unwrap(), TEXT);
+        assert_eq!(decode_body(&Headers::default(), TEXT.to_vec()).unwrap(), TEXT);
         assert_eq!(decode_body(&headers("zstd-unknown"), TEXT.to_vec()).unwrap(), TEXT);
         let twice = gzip(&gzip(TEXT));
         assert_eq!(decode_body(&headers("gzip, gzip"), twice).unwrap(), TEXT);

@@ -4,7 +4,7 @@
 //! One file per concern: `api` (the public types), `url` (target parsing), `dns` (a
 //! resolve-once cache), `request` (writing the request head), `response` (parsing the head
 //! with httparse), `body` (framing: Content-Length, chunked, close-delimited), `decode`
-//! (gzip/deflate/br), `redirect`, `cookies` (a jar per client), `pool` (keep-alive
+//! (gzip/deflate/br), `redirect`, `cookies` (a jar per client), `headers` (compact response headers), `pool` (keep-alive
 //! connections), `tls` (rustls configs), `conn` (a plain or TLS stream and one exchange on
 //! it), `shard` (per-shard shared state), `status` (failure texts
 //! and reason phrases), `client` (all of it together), and `io` (the only
@@ -17,6 +17,7 @@ mod conn;
 mod cookies;
 mod decode;
 mod dns;
+mod headers;
 mod io;
 mod pool;
 mod redirect;
@@ -30,6 +31,8 @@ mod url;
 #[cfg(test)]
 mod tests;
 
-pub use api::{ClientConfig, HttpClient, HttpError, HttpShard, PoolMode, Request, Response};
+pub use api::{
+    ClientConfig, Headers, HttpClient, HttpError, HttpShard, PoolMode, Request, Response,
+};
 pub use dns::resolve_ahead;
 pub use status::{reason_phrase, status_failure};

@@ -6,6 +6,7 @@
 //! connection (Content-Length, chunked).
 
 use super::api::HttpError;
+use super::headers::Headers;
 
 /// A response head bigger than this is refused rather than buffered without end.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -15,7 +16,7 @@ const MAX_HEADERS: usize = 100;
 pub(crate) struct ResponseHead {
     pub(crate) status: u16,
     pub(crate) reason: String,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Headers,
     /// HTTP/1.0: the connection is reused only if the server asked for keep-alive.
     pub(crate) http10: bool,
     pub(crate) content_length: Option<u64>,
@@ -30,7 +31,7 @@ pub(crate) struct ResponseHead {
 impl ResponseHead {
     /// The first header of that name, case-insensitively.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 
     /// Whether the server lets the connection carry another request (framing aside).
@@ -73,7 +74,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Ht
     let mut head = ResponseHead {
         status: parsed.code.unwrap_or(0),
         reason: parsed.reason.unwrap_or("").to_owned(),
-        headers: Vec::with_capacity(parsed.headers.len()),
+        headers: Headers::with_capacity(parsed.headers.len(), len),
         http10: parsed.version == Some(0),
         content_length: None,
         transfer_encoding: false,
@@ -105,7 +106,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Ht
                 head.conn_keep_alive |= token.eq_ignore_ascii_case("keep-alive");
             }
         }
-        head.headers.push((name.to_owned(), value.into_owned()));
+        head.headers.push(name, &value);
     }
     Ok(Some((head, len)))
 }

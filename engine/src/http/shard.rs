@@ -1,4 +1,5 @@
-//! What the HTTP clients of one shard share: the DNS cache, the TLS configs, and the pools
+//! What the HTTP clients of one shard share: the DNS cache, the TLS configs, the last parsed
+//! origin, and the pools
 //! of user classes that share connections. Single-threaded by construction (`Rc`, `RefCell`):
 //! a shard's state is never touched from another thread.
 
@@ -9,10 +10,12 @@ use super::conn::Conn;
 use super::dns::DnsCache;
 use super::pool::{Pool, SHARED_MAX_IDLE};
 use super::tls::TlsConfigs;
+use super::url::OriginCache;
 
 pub(crate) struct ShardHttpState {
     pub(crate) dns: DnsCache,
     pub(crate) tls: TlsConfigs,
+    pub(crate) origins: OriginCache,
     /// Indexed by user class; created when a class's first client asks.
     shared: RefCell<Vec<Option<Rc<Pool<Conn>>>>>,
 }
@@ -22,6 +25,7 @@ impl ShardHttpState {
         ShardHttpState {
             dns: DnsCache::default(),
             tls: TlsConfigs::default(),
+            origins: OriginCache::default(),
             shared: RefCell::new(Vec::new()),
         }
     }

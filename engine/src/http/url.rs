@@ -2,6 +2,7 @@
 //! to connect, the `Host` header, the request path), borrowed from the one parsed `Url` so a
 //! request allocates nothing beyond the parse.
 
+use std::cell::RefCell;
 use std::net::IpAddr;
 
 use url::{Host, Position, Url};
@@ -19,6 +20,34 @@ impl Target {
     pub(crate) fn parse(url: &str) -> Result<Target, HttpError> {
         let url = Url::parse(url).map_err(|e| HttpError::InvalidUrl(format!("{url}: {e}")))?;
         Target::from_url(url)
+    }
+
+    /// Like [`Target::parse`], but a URL on the same origin as the last one parsed through
+    /// `cache` reuses that parse and only sets its path, query and fragment. Parsing the
+    /// origin (the host goes through IDNA, and is printed back) is most of the cost of
+    /// parsing a URL, and a load test sends nearly every request to one origin.
+    pub(crate) fn parse_cached(url: &str, cache: &OriginCache) -> Result<Target, HttpError> {
+        let Some((origin, rest)) = split_origin(url) else { return Target::parse(url) };
+        if let Some((cached_origin, base)) = cache.0.borrow().as_ref() {
+            if cached_origin == origin {
+                let mut target = base.clone();
+                let (before_fragment, fragment) = match rest.split_once('#') {
+                    Some((b, f)) => (b, Some(f)),
+                    None => (rest, None),
+                };
+                let (path, query) = match before_fragment.split_once('?') {
+                    Some((p, q)) => (p, Some(q)),
+                    None => (before_fragment, None),
+                };
+                target.url.set_path(path);
+                target.url.set_query(query);
+                target.url.set_fragment(fragment);
+                return Ok(target);
+            }
+        }
+        let target = Target::parse(url)?;
+        *cache.0.borrow_mut() = Some((origin.to_owned(), target.clone()));
+        Ok(target)
     }
 
     /// Checks that a URL (e.g. a redirect's resolved `Location`) is one we can fetch.
@@ -82,6 +111,20 @@ impl Target {
     }
 }
 
+/// The last origin parsed on a shard (`scheme://authority` as written) and its parse.
+#[derive(Debug, Default)]
+pub(crate) struct OriginCache(RefCell<Option<(String, Target)>>);
+
+/// `http://host:port/rest` → (`http://host:port`, `/rest`), when the URL has a path after its
+/// authority. Anything unusual (no path, userinfo, odd schemes) is left to the full parser.
+fn split_origin(url: &str) -> Option<(&str, &str)> {
+    let after_scheme = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"))?;
+    let authority_len = after_scheme.find(['/', '?', '#', '\\', '@'])?;
+    let origin_len = url.len() - after_scheme.len() + authority_len;
+    let rest = &url[origin_len..];
+    rest.starts_with('/').then(|| (&url[..origin_len], rest))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HostKind<'a> {
     Name(&'a str),
@@ -128,6 +171,27 @@ mod tests {
         let t = Target::parse("http://user:pw@127.0.0.1/").unwrap();
         assert_eq!(t.host_header(), "127.0.0.1");
         assert_eq!(t.host(), HostKind::Ip("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn cached_origins_parse_like_full_urls() {
+        let cache = OriginCache::default();
+        for url in [
+            "http://127.0.0.1:8080/a?b=1",
+            "http://127.0.0.1:8080/item?id=2#x",
+            "http://127.0.0.1:8080/a b/../c?q=a b",
+            "http://127.0.0.1:8080/",
+            "https://example.com/x",
+            "https://example.com/%7Efoo?x",
+            "http://user@127.0.0.1:8080/x",
+            "http://127.0.0.1:8080?x=1",
+        ] {
+            let cached = Target::parse_cached(url, &cache).unwrap();
+            let full = Target::parse(url).unwrap();
+            assert_eq!(cached.url(), full.url(), "{url}");
+            assert_eq!(cached.port(), full.port());
+        }
+        assert!(Target::parse_cached("ftp://example.com/", &cache).is_err());
     }
 
     #[test]
