@@ -135,6 +135,11 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         return exit::USAGE;
     }
     log.info("cicada.main", &format!("Starting cicada {}", env!("CARGO_PKG_VERSION")));
+    if let Some(limit) = crate::limits::raise_open_files() {
+        if let Some(warning) = crate::limits::check_users(s.users.unwrap_or(1), limit) {
+            log.warning("cicada.main", &warning);
+        }
+    }
     if let Some(n) = s.processes.filter(|&n| n > usable_cores() as i64) {
         log.warning(
             "cicada.main",

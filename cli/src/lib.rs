@@ -7,6 +7,7 @@ mod console;
 mod demo;
 mod exit;
 mod headless;
+mod limits;
 mod listing;
 mod localtime;
 mod logging;
