@@ -20,7 +20,7 @@ pub(crate) fn raise_open_files() -> Option<u64> {
             }
         }
     }
-    Some(lim.rlim_cur as u64)
+    Some(lim.rlim_cur)
 }
 
 /// Files the process needs besides its users' connections (stdio, io_uring and epoll
