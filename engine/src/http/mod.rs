@@ -27,6 +27,8 @@ mod shard;
 mod status;
 mod tls;
 mod url;
+#[doc(hidden)]
+pub mod wire;
 
 #[cfg(test)]
 mod tests;
