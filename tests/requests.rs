@@ -262,6 +262,29 @@ end)
 }
 
 #[test]
+fn a_shared_pool_stays_within_its_size() {
+    let server = TestServer::start();
+    let script = lua(
+        r#"
+local User = cicada.HttpUser:extend("Shared", { pool = "shared", pool_size = 2 })
+User:task(function(self)
+  self.client:get("/slow?ms=20", { name = "/slow" })
+  after(self, 3)
+end)
+"#,
+        &[],
+    );
+    let run = util::start(&script, util::config(&server.url(), 1));
+    run.swarm_all(20);
+    run.wait_stats("60 requests", |s| s.total.num_requests == 60);
+    let snap = run.finish();
+    assert_eq!(snap.total.num_failures, 0, "{}", util::describe(&snap));
+    // 20 users, 2 connections: the others waited their turn instead of opening more.
+    assert_eq!(server.connections(), 2, "the pool's size bounds its connections");
+    assert_eq!(server.count("GET", "/slow"), 60);
+}
+
+#[test]
 fn connection_close_is_honoured() {
     let server = TestServer::start();
     let script = lua(

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use cicada_engine::http::{ClientConfig, PoolMode};
+use cicada_engine::http::{ClientConfig, PoolMode, DEFAULT_SHARED_POOL_SIZE};
 use cicada_engine::{TaskSpec, UserClassSpec};
 use mlua::{Function, Lua, Table, Value};
 
@@ -190,7 +190,20 @@ fn read_class(entry: &Table) -> Result<ClassDef, ReadError> {
             },
         }
     };
+    let shared_pool_size = match class.get::<Value>("pool_size")? {
+        Value::Nil => DEFAULT_SHARED_POOL_SIZE,
+        v => match number(&v) {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 1e6 => n as usize,
+            _ => {
+                return Err(invalid(format!(
+                    "pool_size must be a whole number of connections >= 1, got {}",
+                    show(&v)
+                )))
+            }
+        },
+    };
     let config = ClientConfig {
+        shared_pool_size,
         connect_timeout: timeout("connect_timeout")?,
         read_timeout: timeout("network_timeout")?,
         verify_tls,

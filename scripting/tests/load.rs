@@ -186,6 +186,7 @@ fn bad_attributes_are_refused() {
         ("{ wait_time = 'x' }", "U.wait_time must be cicada.between"),
         ("{ host = 'example.com' }", "U.host must start with http://"),
         ("{ pool = 'x' }", "U.pool must be"),
+        ("{ pool = 'shared', pool_size = 0 }", "U.pool_size must be a whole number"),
         ("{ network_timeout = 0 }", "U.network_timeout must be"),
     ] {
         let src = format!(

@@ -17,7 +17,15 @@ pub struct ClientConfig {
     pub verify_tls: bool,
     /// Redirects followed before giving up (requests' default is 30).
     pub max_redirects: u32,
+    /// With [`PoolMode::Shared`]: connections the class may have open at once on each shard.
+    /// Requests beyond that wait for a connection to come back. Set by the first client of
+    /// the class on the shard.
+    pub shared_pool_size: usize,
 }
+
+/// Connections a class's shared pool may open per shard unless the class says otherwise:
+/// enough to keep a shard busy, far below the usual open-file limits.
+pub const DEFAULT_SHARED_POOL_SIZE: usize = 100;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -26,6 +34,7 @@ impl Default for ClientConfig {
             read_timeout: None,
             verify_tls: true,
             max_redirects: 30,
+            shared_pool_size: DEFAULT_SHARED_POOL_SIZE,
         }
     }
 }

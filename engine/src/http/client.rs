@@ -45,7 +45,7 @@ impl ClientState {
     ) -> ClientState {
         let pool = match mode {
             PoolMode::PerUser => Rc::new(Pool::new(PER_USER_MAX_IDLE)),
-            PoolMode::Shared => shard.inner.shared_pool(class),
+            PoolMode::Shared => shard.inner.shared_pool(class, config.shared_pool_size),
         };
         ClientState { shard: shard.clone(), config, pool, jar: Jar::default() }
     }
@@ -137,14 +137,7 @@ impl ClientState {
         let head_request = head.method == "HEAD";
         let mut may_reuse = true;
         loop {
-            let pooled = if may_reuse { self.pool.take(target, limits.verify) } else { None };
-            let reused = pooled.is_some();
-            let mut conn = match pooled {
-                Some(conn) => conn,
-                // Boxed: opening (connect and TLS handshake) is rare with keep-alive, but its
-                // future is large, and inline it would make every request's future as large.
-                None => Box::pin(self.open(target, limits)).await?,
-            };
+            let (mut conn, lease, reused) = self.connection(target, limits, may_reuse).await?;
             request::write_head(conn.request_buf(), target, head);
             start.get_or_insert_with(Instant::now);
             match rt::within(limits.read, conn.exchange(body, head_request)).await {
@@ -157,6 +150,7 @@ impl ClientState {
                 }
                 Some(Ok(exchange)) => {
                     if exchange.reusable && !limits.close {
+                        lease.keep();
                         self.pool.put(target, limits.verify, conn);
                     }
                     return Ok(exchange);
@@ -165,6 +159,32 @@ impl ClientState {
                 // request never reached it, so one retry on a fresh connection is safe.
                 Some(Err(_)) if reused && conn.closed_before_response() => may_reuse = false,
                 Some(Err(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// An idle connection for `target`, or a new one once the pool has room for it.
+    async fn connection(
+        &self,
+        target: &Target,
+        limits: Limits,
+        may_reuse: bool,
+    ) -> Result<(Conn, Lease, bool), HttpError> {
+        loop {
+            if may_reuse {
+                if let Some(conn) = self.pool.take(target, limits.verify) {
+                    return Ok((conn, Lease::new(&self.pool), true));
+                }
+            }
+            if self.pool.reserve() {
+                let lease = Lease::new(&self.pool);
+                // Boxed: opening (connect and TLS handshake) is rare with keep-alive, but its
+                // future is large, and inline it would make every request's future as large.
+                let conn = Box::pin(self.open(target, limits)).await?;
+                return Ok((conn, lease, false));
+            }
+            if !self.pool.evict_idle() {
+                self.pool.wait_turn().await;
             }
         }
     }
@@ -185,4 +205,30 @@ impl ClientState {
 /// A timeout as Python prints it (`0.5`, `30`).
 fn seconds(limit: Option<Duration>) -> String {
     limit.map(|d| d.as_secs_f64().to_string()).unwrap_or_else(|| "None".into())
+}
+
+/// One slot of the pool's connection count, held while a connection is being opened or is
+/// in use. Dropping it — the connection failed or closed, or the request was cancelled —
+/// frees the slot; `keep` hands it to the connection going back into the pool.
+struct Lease {
+    pool: Rc<Pool<Conn>>,
+    held: bool,
+}
+
+impl Lease {
+    fn new(pool: &Rc<Pool<Conn>>) -> Lease {
+        Lease { pool: Rc::clone(pool), held: true }
+    }
+
+    fn keep(mut self) {
+        self.held = false;
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.held {
+            self.pool.release();
+        }
+    }
 }

@@ -35,6 +35,7 @@ mod tests;
 
 pub use api::{
     ClientConfig, Headers, HttpClient, HttpError, HttpShard, PoolMode, Request, Response,
+    DEFAULT_SHARED_POOL_SIZE,
 };
 pub use dns::resolve_ahead;
 pub use status::{reason_phrase, status_failure};

@@ -1,11 +1,19 @@
-//! Idle keep-alive connections, per (scheme, host, port, verify).
+//! Keep-alive connections, per (scheme, host, port, verify), and for a class's shared pool
+//! a limit on how many may be open at once.
+//!
+//! A limited pool counts every connection it has lent out or holds idle. A request that
+//! finds no idle connection and no free slot waits its turn (first come, first served) until
+//! a connection comes back or closes: 100,000 users sharing a pool must not open 100,000
+//! connections, which would exhaust the open-file limit of both sides.
 //!
 //! A user's pool usually holds one key, a class's shared pool a handful, so keys live in a
 //! small vector searched by comparison: a lookup allocates nothing. The most recently used
 //! connection is reused first (it is the least likely to have been closed by the server),
 //! and past the idle limit the oldest is dropped.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::task::{Poll, Waker};
 
 use super::url::Target;
 
@@ -33,15 +41,103 @@ impl Key {
     }
 }
 
-/// A pool of idle connections `C` (generic so the bookkeeping is testable without sockets).
+/// A pool of connections `C` (generic so the bookkeeping is testable without sockets).
 pub(crate) struct Pool<C> {
     idle: RefCell<Vec<(Key, Vec<C>)>>,
     max_idle: usize,
+    /// Connections that may be open at once (lent out or idle); None for no limit.
+    limit: Option<usize>,
+    open: Cell<usize>,
+    /// Requests waiting for a slot: (id, waker), oldest first. A waiting future removes its
+    /// entry when it ends or is dropped, so the first entry is always someone still waiting.
+    waiters: RefCell<Vec<(u64, Waker)>>,
+    next_waiter: Cell<u64>,
 }
 
 impl<C> Pool<C> {
     pub(crate) fn new(max_idle: usize) -> Pool<C> {
-        Pool { idle: RefCell::new(Vec::new()), max_idle }
+        Pool::limited(max_idle, None)
+    }
+
+    pub(crate) fn limited(max_idle: usize, limit: Option<usize>) -> Pool<C> {
+        Pool {
+            idle: RefCell::new(Vec::new()),
+            max_idle,
+            limit: limit.map(|n| n.max(1)),
+            open: Cell::new(0),
+            waiters: RefCell::new(Vec::new()),
+            next_waiter: Cell::new(0),
+        }
+    }
+
+    /// Count a connection about to be opened: false when the pool is at its limit.
+    pub(crate) fn reserve(&self) -> bool {
+        match self.limit {
+            Some(limit) if self.open.get() >= limit => false,
+            _ => {
+                self.open.set(self.open.get() + 1);
+                true
+            }
+        }
+    }
+
+    /// A connection counted by `reserve` is gone (closed, failed, or never opened).
+    pub(crate) fn release(&self) {
+        self.open.set(self.open.get().saturating_sub(1));
+        self.wake_next();
+    }
+
+    /// Close one idle connection (of any key) to free its slot for another key.
+    pub(crate) fn evict_idle(&self) -> bool {
+        let evicted = {
+            let mut idle = self.idle.borrow_mut();
+            idle.iter_mut().find_map(|(_, conns)| (!conns.is_empty()).then(|| conns.remove(0)))
+        };
+        match evicted {
+            Some(conn) => {
+                drop(conn);
+                self.release();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Resolves when this request's turn comes: a slot was freed or a connection returned.
+    pub(crate) async fn wait_turn(&self) {
+        let id = self.next_waiter.get();
+        self.next_waiter.set(id + 1);
+        let _entry = WaiterEntry { waiters: &self.waiters, id };
+        let mut registered = false;
+        poll_fn(|cx| {
+            let mut waiters = self.waiters.borrow_mut();
+            match waiters.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, w)) => {
+                    if !w.will_wake(cx.waker()) {
+                        *w = cx.waker().clone();
+                    }
+                    Poll::Pending
+                }
+                // Registered before and now gone from the list: `wake_next` picked us.
+                None if registered => Poll::Ready(()),
+                None => {
+                    registered = true;
+                    waiters.push((id, cx.waker().clone()));
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
+    fn wake_next(&self) {
+        let next = {
+            let mut waiters = self.waiters.borrow_mut();
+            (!waiters.is_empty()).then(|| waiters.remove(0))
+        };
+        if let Some((_, waker)) = next {
+            waker.wake();
+        }
     }
 
     /// Takes an idle connection out; the caller owns it until it `put`s it back.
@@ -54,6 +150,8 @@ impl<C> Pool<C> {
 
     pub(crate) fn put(&self, target: &Target, verify: bool, conn: C) {
         if self.max_idle == 0 {
+            drop(conn);
+            self.release();
             return;
         }
         let mut idle = self.idle.borrow_mut();
@@ -70,17 +168,38 @@ impl<C> Pool<C> {
                 idle.len() - 1
             }
         };
+        let mut evicted = None;
         if let Some((_, conns)) = idle.get_mut(at) {
             if conns.len() >= self.max_idle {
-                conns.remove(0);
+                evicted = Some(conns.remove(0));
             }
             conns.push(conn);
+        }
+        drop(idle);
+        match evicted {
+            Some(old) => {
+                drop(old);
+                self.release();
+            }
+            None => self.wake_next(),
         }
     }
 
     /// Idle connections across all keys.
     pub(crate) fn idle_count(&self) -> usize {
         self.idle.borrow().iter().map(|(_, conns)| conns.len()).sum()
+    }
+}
+
+/// Removes a waiting request's entry when its wait ends or is abandoned.
+struct WaiterEntry<'a> {
+    waiters: &'a RefCell<Vec<(u64, Waker)>>,
+    id: u64,
+}
+
+impl Drop for WaiterEntry<'_> {
+    fn drop(&mut self) {
+        self.waiters.borrow_mut().retain(|(i, _)| *i != self.id);
     }
 }
 
@@ -108,6 +227,42 @@ mod tests {
         assert_eq!(pool.take(&t("http://a:81/"), true), Some(2));
         assert_eq!(pool.take(&t("http://b/"), true), Some(5));
         assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[test]
+    fn a_limited_pool_counts_slots_and_serves_waiters_in_order() {
+        use std::future::Future;
+        use std::pin::pin;
+        use std::task::{Context, Waker};
+
+        let pool: Pool<u32> = Pool::limited(4, Some(2));
+        assert!(pool.reserve() && pool.reserve());
+        assert!(!pool.reserve(), "at the limit");
+        let cx = &mut Context::from_waker(Waker::noop());
+        let mut first = pin!(pool.wait_turn());
+        let mut second = pin!(pool.wait_turn());
+        assert!(first.as_mut().poll(cx).is_pending());
+        assert!(second.as_mut().poll(cx).is_pending());
+        // A connection comes back: the first waiter's turn, not the second's.
+        pool.put(&t("http://a/"), true, 7);
+        assert!(first.as_mut().poll(cx).is_ready());
+        assert!(second.as_mut().poll(cx).is_pending());
+        assert_eq!(pool.take(&t("http://a/"), true), Some(7));
+        // A connection closes: its slot goes to the next waiter.
+        pool.release();
+        assert!(second.as_mut().poll(cx).is_ready());
+        assert!(pool.reserve());
+        assert!(!pool.reserve());
+        // An abandoned wait leaves nothing behind.
+        {
+            let mut gone = pin!(pool.wait_turn());
+            assert!(gone.as_mut().poll(cx).is_pending());
+        }
+        assert!(pool.waiters.borrow().is_empty());
+        // Idle connections of another key can be closed to make room.
+        pool.put(&t("http://b/"), true, 8);
+        assert!(pool.evict_idle());
+        assert!(pool.reserve());
     }
 
     #[test]

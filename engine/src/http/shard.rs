@@ -30,16 +30,17 @@ impl ShardHttpState {
         }
     }
 
-    /// The pool shared by every client of user class `class` on this shard.
-    pub(crate) fn shared_pool(&self, class: usize) -> Rc<Pool<Conn>> {
+    /// The pool shared by every client of user class `class` on this shard; the first call
+    /// for a class sets its limit of open connections.
+    pub(crate) fn shared_pool(&self, class: usize, limit: usize) -> Rc<Pool<Conn>> {
         let mut shared = self.shared.borrow_mut();
         if shared.len() <= class {
             shared.resize_with(class + 1, || None);
         }
         match shared.get_mut(class) {
             Some(Some(pool)) => pool.clone(),
-            Some(slot) => slot.insert(Rc::new(Pool::new(SHARED_MAX_IDLE))).clone(),
-            None => Rc::new(Pool::new(SHARED_MAX_IDLE)),
+            Some(slot) => slot.insert(Rc::new(Pool::limited(SHARED_MAX_IDLE, Some(limit)))).clone(),
+            None => Rc::new(Pool::limited(SHARED_MAX_IDLE, Some(limit))),
         }
     }
 }
