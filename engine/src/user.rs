@@ -65,15 +65,22 @@ enum Outcome {
     Interrupted,
 }
 
-/// Run `work` unless `interrupt` fires first.
+/// Run `work` unless `interrupt` fires first. The interrupt is checked before each poll of
+/// the work: a killed user's task must not take another step (it could open a connection
+/// just to drop it, thousands of times over when many users stop at once).
 async fn unless<'a>(
     work: LocalFuture<'a, TaskResult>,
     interrupt: impl std::future::Future<Output = ()>,
 ) -> Outcome {
-    match select(work, pin!(interrupt)).await {
-        Either::Left((r, _)) => Outcome::Finished(r),
-        Either::Right(_) => Outcome::Interrupted,
-    }
+    let mut work = work;
+    let mut interrupt = pin!(interrupt);
+    std::future::poll_fn(|cx| {
+        if interrupt.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(Outcome::Interrupted);
+        }
+        work.as_mut().poll(cx).map(Outcome::Finished)
+    })
+    .await
 }
 
 pub(crate) async fn run_user(
@@ -169,7 +176,25 @@ async fn counting_polls<F: std::future::Future>(fut: F) -> (F::Output, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::TaskPicker;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::{unless, Outcome, TaskPicker};
+
+    #[test]
+    fn an_interrupted_task_takes_no_further_step() {
+        let polled = Cell::new(0);
+        let work = Box::pin(std::future::poll_fn(|_| {
+            polled.set(polled.get() + 1);
+            Poll::Pending
+        }));
+        let cx = &mut Context::from_waker(Waker::noop());
+        let mut fut = pin!(unless(work, std::future::ready(())));
+        assert!(matches!(fut.as_mut().poll(cx), Poll::Ready(Outcome::Interrupted)));
+        assert_eq!(polled.get(), 0, "the work was not polled once the interrupt fired");
+    }
 
     #[test]
     fn picker_follows_weights() {

@@ -107,7 +107,7 @@ impl<C> Pool<C> {
     pub(crate) async fn wait_turn(&self) {
         let id = self.next_waiter.get();
         self.next_waiter.set(id + 1);
-        let _entry = WaiterEntry { waiters: &self.waiters, id };
+        let mut entry = WaiterEntry { pool: self, id, done: false };
         let mut registered = false;
         poll_fn(|cx| {
             let mut waiters = self.waiters.borrow_mut();
@@ -127,7 +127,8 @@ impl<C> Pool<C> {
                 }
             }
         })
-        .await
+        .await;
+        entry.done = true;
     }
 
     fn wake_next(&self) {
@@ -191,15 +192,29 @@ impl<C> Pool<C> {
     }
 }
 
-/// Removes a waiting request's entry when its wait ends or is abandoned.
-struct WaiterEntry<'a> {
-    waiters: &'a RefCell<Vec<(u64, Waker)>>,
+/// Removes a waiting request's entry when its wait is abandoned, and passes its turn on if
+/// it had already been given one: a woken waiter dropped before using its turn (its user was
+/// stopped) must not leave a free connection unused while others wait.
+struct WaiterEntry<'a, C> {
+    pool: &'a Pool<C>,
     id: u64,
+    done: bool,
 }
 
-impl Drop for WaiterEntry<'_> {
+impl<C> Drop for WaiterEntry<'_, C> {
     fn drop(&mut self) {
-        self.waiters.borrow_mut().retain(|(i, _)| *i != self.id);
+        if self.done {
+            return;
+        }
+        let was_waiting = {
+            let mut waiters = self.pool.waiters.borrow_mut();
+            let before = waiters.len();
+            waiters.retain(|(i, _)| *i != self.id);
+            waiters.len() != before
+        };
+        if !was_waiting {
+            self.pool.wake_next();
+        }
     }
 }
 
@@ -259,6 +274,18 @@ mod tests {
             assert!(gone.as_mut().poll(cx).is_pending());
         }
         assert!(pool.waiters.borrow().is_empty());
+        // A waiter given its turn but dropped before using it passes the turn on.
+        {
+            let mut next = pin!(pool.wait_turn());
+            {
+                let mut given = pin!(pool.wait_turn());
+                assert!(given.as_mut().poll(cx).is_pending());
+                assert!(next.as_mut().poll(cx).is_pending());
+                pool.release();
+                pool.reserve();
+            }
+            assert!(next.as_mut().poll(cx).is_ready(), "the turn went on to the next waiter");
+        }
         // Idle connections of another key can be closed to make room.
         pool.put(&t("http://b/"), true, 8);
         assert!(pool.evict_idle());
