@@ -12,6 +12,7 @@
 //! and past the idle limit the oldest is dropped.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::poll_fn;
 use std::task::{Poll, Waker};
 
@@ -48,9 +49,10 @@ pub(crate) struct Pool<C> {
     /// Connections that may be open at once (lent out or idle); None for no limit.
     limit: Option<usize>,
     open: Cell<usize>,
-    /// Requests waiting for a slot: (id, waker), oldest first. A waiting future removes its
-    /// entry when it ends or is dropped, so the first entry is always someone still waiting.
-    waiters: RefCell<Vec<(u64, Waker)>>,
+    /// Requests waiting for a slot, by arrival (ids only grow), so the first is the oldest.
+    /// A waiting future removes its entry when it is dropped, so the first entry is always
+    /// someone still waiting. A map, not a list: tens of thousands may wait at once.
+    waiters: RefCell<BTreeMap<u64, Waker>>,
     next_waiter: Cell<u64>,
 }
 
@@ -65,7 +67,7 @@ impl<C> Pool<C> {
             max_idle,
             limit: limit.map(|n| n.max(1)),
             open: Cell::new(0),
-            waiters: RefCell::new(Vec::new()),
+            waiters: RefCell::new(BTreeMap::new()),
             next_waiter: Cell::new(0),
         }
     }
@@ -111,18 +113,18 @@ impl<C> Pool<C> {
         let mut registered = false;
         poll_fn(|cx| {
             let mut waiters = self.waiters.borrow_mut();
-            match waiters.iter_mut().find(|(i, _)| *i == id) {
-                Some((_, w)) => {
+            match waiters.get_mut(&id) {
+                Some(w) => {
                     if !w.will_wake(cx.waker()) {
                         *w = cx.waker().clone();
                     }
                     Poll::Pending
                 }
-                // Registered before and now gone from the list: `wake_next` picked us.
+                // Registered before and now gone from the map: `wake_next` picked us.
                 None if registered => Poll::Ready(()),
                 None => {
                     registered = true;
-                    waiters.push((id, cx.waker().clone()));
+                    waiters.insert(id, cx.waker().clone());
                     Poll::Pending
                 }
             }
@@ -132,10 +134,7 @@ impl<C> Pool<C> {
     }
 
     fn wake_next(&self) {
-        let next = {
-            let mut waiters = self.waiters.borrow_mut();
-            (!waiters.is_empty()).then(|| waiters.remove(0))
-        };
+        let next = self.waiters.borrow_mut().pop_first();
         if let Some((_, waker)) = next {
             waker.wake();
         }
@@ -206,12 +205,7 @@ impl<C> Drop for WaiterEntry<'_, C> {
         if self.done {
             return;
         }
-        let was_waiting = {
-            let mut waiters = self.pool.waiters.borrow_mut();
-            let before = waiters.len();
-            waiters.retain(|(i, _)| *i != self.id);
-            waiters.len() != before
-        };
+        let was_waiting = self.pool.waiters.borrow_mut().remove(&self.id).is_some();
         if !was_waiting {
             self.pool.wake_next();
         }
