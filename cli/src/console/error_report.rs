@@ -27,21 +27,9 @@ pub fn error_report(snap: &StatsSnapshot, nw: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use cicada_engine::stats::ErrorStats;
 
-    use super::super::test_support::{headless_failures_final, snapshot};
+    use super::super::test_support::{error, headless_failures_final, snapshot};
     use super::*;
-
-    fn error(method: &str, name: &str, error: &str, occurrences: u64) -> ErrorStats {
-        ErrorStats {
-            method: method.into(),
-            name: name.into(),
-            error: error.into(),
-            occurrences,
-            first_seen: 0.0,
-            last_seen: 0.0,
-        }
-    }
 
     const HEADER: &str = "# occurrences      Error                                                                                               ";
     const SEPARATOR_80: &str = "------------------|---------------------------------------------------------------------------------------------------------------------------------------------";

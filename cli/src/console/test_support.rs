@@ -99,7 +99,7 @@ pub(super) fn headless_failures_final() -> StatsSnapshot {
     snap
 }
 
-fn error(method: &str, name: &str, error: &str, occurrences: u64) -> ErrorStats {
+pub(super) fn error(method: &str, name: &str, error: &str, occurrences: u64) -> ErrorStats {
     ErrorStats {
         method: method.into(),
         name: name.into(),
