@@ -27,7 +27,6 @@ pub fn error_report(snap: &StatsSnapshot, nw: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-
     use super::super::test_support::{error, headless_failures_final, snapshot};
     use super::*;
 
