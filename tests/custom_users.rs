@@ -65,10 +65,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("6 requests", |s| s.total.num_requests == 6);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 6);
     util::assert_no_exceptions(&snap);
     assert_eq!(util::reqs(&snap, "GET", "/hello"), 3);
 }

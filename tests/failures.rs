@@ -48,10 +48,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("8 requests", |s| s.total.num_requests == 8);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 8);
     let d = util::describe(&snap);
     assert_eq!(util::fails(&snap, "GET", "/status/500"), 2, "{d}");
     assert_eq!(util::fails(&snap, "GET", "missing"), 2, "{d}");

@@ -68,10 +68,7 @@ end)
 "#,
         &[("HOST", &server.url())],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("6 requests", |s| s.total.num_requests == 6);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 6);
     util::assert_no_exceptions(&snap);
     assert_eq!(util::reqs(&snap, "GET", "/redirect/3"), 2, "{}", util::describe(&snap));
     assert_eq!(util::reqs(&snap, "GET", "/redirect/2"), 2, "{}", util::describe(&snap));
@@ -106,10 +103,7 @@ end)
 "#,
         &[("GZIP", &GZIP_TEXT), ("CHUNKED", &chunked_text)],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("9 requests", |s| s.total.num_requests == 9);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 9);
     util::assert_no_exceptions(&snap);
     assert_eq!(snap.total.num_failures, 0, "{}", util::describe(&snap));
     let gzip = util::entry(&snap, "GET", "/gzip").expect("a /gzip entry");
@@ -143,10 +137,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("8 requests", |s| s.total.num_requests == 8);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 8);
     util::assert_no_exceptions(&snap);
     let d = util::describe(&snap);
     assert_eq!((util::reqs(&snap, "GET", "/"), util::fails(&snap, "GET", "/")), (2, 2), "{d}");

@@ -54,10 +54,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("10 requests", |s| s.total.num_requests == 10);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 10);
     assert_eq!(snap.entries.len(), 1, "{}", util::describe(&snap));
     assert_eq!(util::reqs(&snap, "GET", "/item"), 10, "{}", util::describe(&snap));
     let queries: Vec<String> = server.log().into_iter().map(|r| r.query).collect();
@@ -80,10 +77,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("3 requests", |s| s.total.num_requests == 3);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 3);
     assert_eq!(util::reqs(&snap, "GET", "/item?id=1"), 1, "{}", util::describe(&snap));
     assert_eq!(util::reqs(&snap, "GET", "/item?id=2"), 2, "{}", util::describe(&snap));
     assert_eq!(server.count("GET", "/item"), 3);
@@ -109,10 +103,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("8 requests", |s| s.total.num_requests == 8);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 8);
     for (method, n) in [
         ("GET", 1),
         ("POST", 2),
@@ -147,10 +138,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("7 requests", |s| s.total.num_requests == 7);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 7);
     util::assert_no_exceptions(&snap);
     let log = server.log();
     assert_eq!(log.len(), 7, "server saw: {:?}", server.lines());
@@ -297,10 +285,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("5 requests", |s| s.total.num_requests == 5);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 5);
     assert_eq!(snap.total.num_failures, 0, "{}", util::describe(&snap));
     assert_eq!(server.count("GET", "/close"), 5);
     assert_eq!(server.connections(), 5, "a new connection after each `Connection: close`");

@@ -60,20 +60,11 @@ end)
     );
 }
 
-#[test]
-fn a_user_that_only_yields_does_not_starve_the_shard() {
+/// Run `hog` (Lua defining a user class) beside a worker user that makes 20 requests: the
+/// worker must get all of them done on the same shard, with no task error.
+fn worker_keeps_its_pace_beside(hog: &str) {
     let server = TestServer::start();
-    let script = lua(
-        &format!(
-            r#"
-local Yielder = cicada.HttpUser:extend("Yielder", {{ fixed_count = 1 }})
-Yielder:task(function(self)
-  while true do coroutine.yield() end
-end)
-{WORKER}"#
-        ),
-        &[("K", &20)],
-    );
+    let script = lua(&format!("{hog}\n{WORKER}"), &[("K", &20)]);
     let run = util::start(&script, util::config(&server.url(), 1));
     run.swarm_all(2);
     let snap = run.wait_stats("the worker's requests", |s| util::reqs(s, "GET", "/p/worker") == 20);
@@ -82,22 +73,23 @@ end)
 }
 
 #[test]
-fn a_user_that_never_waits_does_not_starve_the_shard() {
-    let server = TestServer::start();
-    let script = lua(
-        &format!(
-            r#"
-local Busy = cicada.HttpUser:extend("Busy", {{ fixed_count = 1, wait_time = cicada.constant(0) }})
-Busy:task(function(self) self.spins = (self.spins or 0) + 1 end)
-{WORKER}"#
-        ),
-        &[("K", &20)],
+fn a_user_that_only_yields_does_not_starve_the_shard() {
+    worker_keeps_its_pace_beside(
+        r#"
+local Yielder = cicada.HttpUser:extend("Yielder", { fixed_count = 1 })
+Yielder:task(function(self)
+  while true do coroutine.yield() end
+end)"#,
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(2);
-    let snap = run.wait_stats("the worker's requests", |s| util::reqs(s, "GET", "/p/worker") == 20);
-    run.finish();
-    util::assert_no_exceptions(&snap);
+}
+
+#[test]
+fn a_user_that_never_waits_does_not_starve_the_shard() {
+    worker_keeps_its_pace_beside(
+        r#"
+local Busy = cicada.HttpUser:extend("Busy", { fixed_count = 1, wait_time = cicada.constant(0) })
+Busy:task(function(self) self.spins = (self.spins or 0) + 1 end)"#,
+    );
 }
 
 #[test]
@@ -143,10 +135,7 @@ end)
 "#,
         &[("MB", &MB)],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("4 requests", |s| s.total.num_requests == 4);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 4);
     util::assert_no_exceptions(&snap);
     assert_eq!(snap.total.num_failures, 0, "{}", util::describe(&snap));
     assert_eq!(snap.total.total_content_length, 4 * MB as u64);
@@ -190,10 +179,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("2 requests", |s| s.total.num_requests == 2);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 2);
     let slow = util::entry(&snap, "GET", "slow").expect("a slow entry");
     let min = slow.min_response_time().expect("timed requests");
     assert!(min >= 150.0, "min response time {min} ms for a 150 ms response");

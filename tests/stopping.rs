@@ -16,10 +16,12 @@ User:task(function(self)
 end)
 "#;
 
-#[test]
-fn stop_timeout_zero_interrupts_the_task_at_once() {
+/// One SLEEPER user on one shard with this stop timeout, once its first task has begun.
+fn sleeper_in_its_task(stop_timeout: Duration) -> (TestServer, util::Run) {
     let server = TestServer::start();
-    let run = util::start(&lua(SLEEPER, &[]), util::config(&server.url(), 1));
+    let mut config = util::config(&server.url(), 1);
+    config.stop_timeout = stop_timeout;
+    let run = util::start(&lua(SLEEPER, &[]), config);
     run.swarm_all(1);
     util::wait_until(
         "the first request",
@@ -27,6 +29,12 @@ fn stop_timeout_zero_interrupts_the_task_at_once() {
         || server.count("GET", "/p/before") == 1,
         || server.lines().join(", "),
     );
+    (server, run)
+}
+
+#[test]
+fn stop_timeout_zero_interrupts_the_task_at_once() {
+    let (server, run) = sleeper_in_its_task(Duration::ZERO);
     let first = server.log()[0].at;
     let took = run.stop();
     assert!(took < Duration::from_millis(700), "stop took {took:?} with stop_timeout 0");
@@ -44,17 +52,7 @@ fn stop_timeout_zero_interrupts_the_task_at_once() {
 
 #[test]
 fn stop_timeout_lets_the_current_task_finish() {
-    let server = TestServer::start();
-    let mut config = util::config(&server.url(), 1);
-    config.stop_timeout = Duration::from_secs(5);
-    let run = util::start(&lua(SLEEPER, &[]), config);
-    run.swarm_all(1);
-    util::wait_until(
-        "the first request",
-        util::DEADLINE,
-        || server.count("GET", "/p/before") == 1,
-        || server.lines().join(", "),
-    );
+    let (server, run) = sleeper_in_its_task(Duration::from_secs(5));
     let took = run.stop();
     assert_eq!(server.count("GET", "/p/after"), 1, "stop returned before the task finished");
     assert!(took < Duration::from_secs(4), "stop took {took:?}: it waited for the timeout");
@@ -65,17 +63,7 @@ fn stop_timeout_lets_the_current_task_finish() {
 
 #[test]
 fn stop_timeout_cuts_a_task_that_runs_too_long() {
-    let server = TestServer::start();
-    let mut config = util::config(&server.url(), 1);
-    config.stop_timeout = Duration::from_millis(300);
-    let run = util::start(&lua(SLEEPER, &[]), config);
-    run.swarm_all(1);
-    util::wait_until(
-        "the first request",
-        util::DEADLINE,
-        || server.count("GET", "/p/before") == 1,
-        || server.lines().join(", "),
-    );
+    let (server, run) = sleeper_in_its_task(Duration::from_millis(300));
     let took = run.stop();
     assert!(took >= Duration::from_millis(250), "stop took only {took:?}");
     assert!(took < Duration::from_millis(900), "stop took {took:?} with a 0.3 s timeout");

@@ -18,10 +18,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("6 requests", |s| s.total.num_requests == 6);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 6);
     util::assert_no_exceptions(&snap);
     assert_eq!(snap.total.num_failures, 0, "{}", util::describe(&snap));
     assert_eq!(server.count("GET", "/"), 3);
@@ -43,10 +40,7 @@ end)
 "#,
         &[],
     );
-    let run = util::start(&script, util::config(&server.url(), 1));
-    run.swarm_all(1);
-    run.wait_stats("2 requests", |s| s.total.num_requests == 2);
-    let snap = run.finish();
+    let snap = util::one_user(&script, &server.url(), 2);
     util::assert_no_exceptions(&snap);
     assert_eq!(util::fails(&snap, "GET", "/"), 2, "{}", util::describe(&snap));
     let errors = util::errors_of(&snap, "GET", "/");

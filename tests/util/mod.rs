@@ -400,6 +400,15 @@ pub fn config(host: &str, shards: usize) -> RunConfig {
     RunConfig { shards, host: Some(host.to_owned()), ..Default::default() }
 }
 
+/// Run `source` against `host` with one user on one shard until exactly `requests` requests
+/// are counted, then stop; returns the final stats.
+pub fn one_user(source: &str, host: &str, requests: u64) -> StatsSnapshot {
+    let run = start(source, config(host, 1));
+    run.swarm_all(1);
+    run.wait_stats(&format!("{requests} requests"), |s| s.total.num_requests == requests);
+    run.finish()
+}
+
 /// An engine running a Lua scenario in this process. Shut down on drop if the test did not.
 pub struct Run {
     pub control: Control,
