@@ -15,7 +15,7 @@ pub(super) fn entry(method: &str, name: &str, times_ms: &[f64]) -> RequestStats 
         e.total_response_time_us += us;
         e.min_response_time_us = e.min_response_time_us.min(us);
         e.max_response_time_us = e.max_response_time_us.max(us);
-        e.histogram.record(us).expect("test response times fit the histogram");
+        e.response_times.record(us);
     }
     e
 }
@@ -60,12 +60,12 @@ pub(super) fn headless_failures_final() -> StatsSnapshot {
         (3., 12),
         (4., 8),
         (5., 3),
-        (6., 10),
-        (7., 5),
+        (6., 11),
+        (7., 4),
         (8., 6),
         (9., 3),
-        (10., 3),
-        (11., 2),
+        (10., 4),
+        (11., 1),
         (12., 2),
     ] {
         times.extend(std::iter::repeat_n(ms, n));

@@ -3,12 +3,14 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::shard_stats::ShardStats;
 use super::snapshot::StatsSnapshot;
 use super::unix_now;
+use super::window::RecentWindows;
 
 pub(crate) enum StatsMessage {
     /// What a shard recorded since its last delta.
@@ -21,16 +23,25 @@ pub(crate) enum StatsMessage {
     Sync(Sender<()>),
 }
 
+/// The merged stats and the once-a-second copies behind the "current" percentiles.
+struct Merged {
+    stats: ShardStats,
+    windows: RecentWindows,
+}
+
 /// The handle to the merged view; the thread ends when every sender is dropped.
 #[derive(Clone)]
 pub(crate) struct Aggregator {
-    merged: Arc<Mutex<ShardStats>>,
+    merged: Arc<Mutex<Merged>>,
     tx: Sender<StatsMessage>,
 }
 
 impl Aggregator {
     pub(crate) fn spawn() -> std::io::Result<Aggregator> {
-        let merged = Arc::new(Mutex::new(ShardStats::new(unix_now())));
+        let merged = Arc::new(Mutex::new(Merged {
+            stats: ShardStats::new(unix_now()),
+            windows: RecentWindows::default(),
+        }));
         let (tx, rx) = crossbeam_channel::unbounded();
         let view = Arc::clone(&merged);
         thread::Builder::new().name("cicada-stats".into()).spawn(move || run(rx, view))?;
@@ -58,11 +69,14 @@ impl Aggregator {
 
     pub(crate) fn snapshot(&self, user_count: u32) -> StatsSnapshot {
         let m = self.merged.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut entries: Vec<_> = m.stats.entries.values().cloned().collect();
+        let mut total = m.stats.total.clone();
+        m.windows.fill(unix_now() as u64, &mut entries, &mut total);
         StatsSnapshot {
-            entries: m.entries.values().cloned().collect(),
-            total: m.total.clone(),
-            errors: m.errors.values().cloned().collect(),
-            exceptions: m.exceptions.values().cloned().collect(),
+            entries,
+            total,
+            errors: m.stats.errors.values().cloned().collect(),
+            exceptions: m.stats.exceptions.values().cloned().collect(),
             user_count,
         }
     }
@@ -75,20 +89,40 @@ impl Aggregator {
     }
 }
 
-fn run(rx: Receiver<StatsMessage>, merged: Arc<Mutex<ShardStats>>) {
-    for msg in rx {
+fn run(rx: Receiver<StatsMessage>, merged: Arc<Mutex<Merged>>) {
+    let mut remembered = unix_now() as u64;
+    loop {
+        // Wake at each new second even when no shard sends, to keep the window's copies.
+        let now = unix_now();
+        let to_next_second = Duration::from_secs_f64((now.floor() + 1.0 - now).max(0.001));
+        let msg = match rx.recv_timeout(to_next_second) {
+            Ok(msg) => Some(msg),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let mut m = merged.lock().unwrap_or_else(PoisonError::into_inner);
+        let second = unix_now() as u64;
+        if second > remembered {
+            // The state at the start of this second is the end of the one before (Locust
+            // files it under t - 1 the same way).
+            let Merged { stats, windows } = &mut *m;
+            windows.remember(second - 1, stats);
+            remembered = second;
+        }
         match msg {
-            StatsMessage::Delta(delta) => *m += &*delta,
-            StatsMessage::Reset(done) => {
-                m.reset(unix_now());
+            None => {}
+            Some(StatsMessage::Delta(delta)) => m.stats += &*delta,
+            Some(StatsMessage::Reset(done)) => {
+                m.stats.reset(unix_now());
+                m.windows.clear();
                 let _ = done.send(());
             }
-            StatsMessage::Clear(done) => {
-                *m = ShardStats::new(unix_now());
+            Some(StatsMessage::Clear(done)) => {
+                m.stats = ShardStats::new(unix_now());
+                m.windows.clear();
                 let _ = done.send(());
             }
-            StatsMessage::Sync(done) => {
+            Some(StatsMessage::Sync(done)) => {
                 let _ = done.send(());
             }
         }

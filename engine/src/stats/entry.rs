@@ -3,11 +3,10 @@
 use std::ops::AddAssign;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-
 use super::per_second::PerSecond;
+use super::response_times::ResponseTimes;
 
-/// Counters and a µs histogram for one (method, name). Adding two entries merges them.
+/// Counters and response times for one (method, name). Adding two entries merges them.
 #[derive(Debug, Clone)]
 pub struct RequestStats {
     pub method: String,
@@ -22,7 +21,10 @@ pub struct RequestStats {
     pub max_response_time_us: u64,
     pub total_content_length: u64,
     /// Response times in µs, 3 significant digits.
-    pub histogram: Histogram<u64>,
+    pub response_times: ResponseTimes,
+    /// In snapshots: the response times of about the last 10 seconds (Locust's window for
+    /// "current" percentiles); None until the run has such a window, and on live entries.
+    pub recent: Option<ResponseTimes>,
     /// Unix seconds: when the entry started counting (the run's start for the total).
     pub start_time: f64,
     /// Unix seconds of the last request, if any.
@@ -47,7 +49,8 @@ impl RequestStats {
             min_response_time_us: u64::MAX,
             max_response_time_us: 0,
             total_content_length: 0,
-            histogram: new_histogram(),
+            response_times: ResponseTimes::default(),
+            recent: None,
             start_time,
             last_request_timestamp: None,
             num_reqs_per_sec: PerSecond::default(),
@@ -77,8 +80,7 @@ impl RequestStats {
                 self.total_response_time_us += us;
                 self.min_response_time_us = self.min_response_time_us.min(us);
                 self.max_response_time_us = self.max_response_time_us.max(us);
-                // Cannot fail: the histogram resizes itself and the value is bounded above.
-                let _ = self.histogram.record(us);
+                self.response_times.record(us);
             }
             None => self.num_none_requests += 1,
         }
@@ -108,13 +110,32 @@ impl RequestStats {
     }
 
     /// The response time (ms, Locust's bucketed value) that fraction `p` of requests stay
-    /// under. Never above the maximum; 0 with no timed request.
+    /// under, computed as Locust computes it. Never above the maximum; 0 with no timed request.
     pub fn percentile(&self, p: f64) -> u64 {
-        if self.histogram.is_empty() {
-            return 0;
-        }
-        let us = self.histogram.value_at_quantile(p.clamp(0.0, 1.0)).min(self.max_response_time_us);
-        cicada_proto::bucket_response_time(us as f64 / 1000.0)
+        let n = self.response_times.len();
+        self.response_times.locust_percentile(
+            p,
+            n,
+            self.min_response_time_us,
+            self.max_response_time_us,
+        )
+    }
+
+    /// Locust's "current" percentile: over about the last 10 seconds of a snapshot's window.
+    /// None when there is no window yet (Locust's `None`, which its CSV writes as 0).
+    pub fn current_percentile(&self, p: f64) -> Option<u64> {
+        let recent = self.recent.as_ref()?;
+        Some(recent.locust_percentile(
+            p,
+            recent.len(),
+            self.min_response_time_us,
+            self.max_response_time_us,
+        ))
+    }
+
+    /// Locust's `response_times` dict: bucketed ms and the count in each, lowest first.
+    pub fn response_time_buckets(&self) -> Vec<(u64, u64)> {
+        self.response_times.locust_buckets(self.min_response_time_us, self.max_response_time_us)
     }
 
     /// Locust's median: the 50th percentile clamped into [min, max], so it can be fractional.
@@ -146,13 +167,6 @@ impl RequestStats {
     }
 }
 
-fn new_histogram() -> Histogram<u64> {
-    // 3 significant digits, resizing as larger values arrive: small for fast targets.
-    let mut h = Histogram::new(3).expect("3 significant digits is a valid histogram precision");
-    h.auto(true);
-    h
-}
-
 impl AddAssign<&RequestStats> for RequestStats {
     fn add_assign(&mut self, other: &RequestStats) {
         self.num_requests += other.num_requests;
@@ -162,8 +176,7 @@ impl AddAssign<&RequestStats> for RequestStats {
         self.min_response_time_us = self.min_response_time_us.min(other.min_response_time_us);
         self.max_response_time_us = self.max_response_time_us.max(other.max_response_time_us);
         self.total_content_length += other.total_content_length;
-        // Both histograms auto-resize, so adding cannot fail.
-        let _ = self.histogram.add(&other.histogram);
+        self.response_times += &other.response_times;
         self.last_request_timestamp =
             match (self.last_request_timestamp, other.last_request_timestamp) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -219,7 +232,7 @@ mod tests {
         assert_eq!(a.min_response_time(), Some(5.0));
         assert_eq!(a.max_response_time(), 50.0);
         assert_eq!(a.last_request_timestamp, Some(2.0));
-        assert_eq!(a.histogram.len(), 2);
+        assert_eq!(a.response_times.len(), 2);
     }
 
     #[test]

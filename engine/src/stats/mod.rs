@@ -3,7 +3,7 @@
 //! Each shard owns a [`ShardStats`] and records into it directly. About once a second it hands
 //! the accumulated delta to the aggregator thread, which adds it (`+=`) into the merged view.
 //! Readers (console, CSV, web UI) take a [`StatsSnapshot`] of that view, which computes
-//! Locust's numbers (ms, medians, percentiles, rps) from the µs HDR histograms.
+//! Locust's numbers (ms, medians, percentiles, rps) from sparse µs response-time counts.
 
 mod aggregator;
 mod entry;
@@ -12,14 +12,17 @@ mod exceptions;
 mod key;
 mod per_second;
 mod record;
+mod response_times;
 mod shard_stats;
 mod snapshot;
+mod window;
 
 pub(crate) use aggregator::{Aggregator, StatsMessage};
 pub use entry::RequestStats;
 pub use errors::ErrorStats;
 pub use exceptions::ExceptionStats;
 pub use record::RequestRecord;
+pub use response_times::ResponseTimes;
 pub use shard_stats::ShardStats;
 pub use snapshot::{StatsSnapshot, PERCENTILES_TO_REPORT};
 
