@@ -7,7 +7,7 @@ use crossbeam_channel::Receiver;
 use crate::config::RunConfig;
 use crate::coordinator::Coordinator;
 use crate::scenario::{Scenario, UserClassSpec};
-use crate::stats::StatsSnapshot;
+use crate::stats::{ExceptionStats, StatsSnapshot};
 
 /// Where a run is, in Locust's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,12 @@ impl Control {
     /// The merged stats as of the last shard deltas (at most about a second old).
     pub fn snapshot(&self) -> StatsSnapshot {
         self.inner.snapshot()
+    }
+
+    /// Only the task errors of the merged stats: cheaper than a whole snapshot for a
+    /// caller polling for new errors (a snapshot copies every entry).
+    pub fn exceptions(&self) -> Vec<ExceptionStats> {
+        self.inner.exceptions()
     }
 
     /// Have every shard send what it has recorded and wait until it is merged, so the next

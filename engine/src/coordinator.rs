@@ -15,7 +15,7 @@ use crate::dispatch::{class_counts, shard_targets, ClassShare, StartOrder};
 use crate::scenario::{Scenario, UserClassSpec};
 use crate::shard::{self, ShardCommand, ShardHandle, ShardSetup};
 use crate::signal::QuitHandle;
-use crate::stats::{Aggregator, StatsSnapshot};
+use crate::stats::{Aggregator, ExceptionStats, StatsSnapshot};
 
 /// How often the ramp moves while spawning.
 const RAMP_TICK: Duration = Duration::from_millis(10);
@@ -168,6 +168,10 @@ impl Coordinator {
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
         self.aggregator.snapshot(self.user_counts().iter().map(|(_, n)| n).sum())
+    }
+
+    pub(crate) fn exceptions(&self) -> Vec<ExceptionStats> {
+        self.aggregator.exceptions()
     }
 
     pub(crate) fn events(&self) -> &Receiver<RunEvent> {

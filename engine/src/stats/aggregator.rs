@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use super::exceptions::ExceptionStats;
 use super::shard_stats::ShardStats;
 use super::snapshot::StatsSnapshot;
 use super::unix_now;
@@ -79,6 +80,11 @@ impl Aggregator {
             exceptions: m.stats.exceptions.values().cloned().collect(),
             user_count,
         }
+    }
+
+    pub(crate) fn exceptions(&self) -> Vec<ExceptionStats> {
+        let m = self.merged.lock().unwrap_or_else(PoisonError::into_inner);
+        m.stats.exceptions.values().cloned().collect()
     }
 
     fn round_trip(&self, make: impl FnOnce(Sender<()>) -> StatsMessage) {
