@@ -10,6 +10,7 @@ mod entry;
 mod errors;
 mod exceptions;
 mod key;
+mod locust_payload;
 mod per_second;
 mod record;
 mod response_times;
@@ -21,6 +22,9 @@ pub(crate) use aggregator::{Aggregator, StatsMessage};
 pub use entry::RequestStats;
 pub use errors::ErrorStats;
 pub use exceptions::ExceptionStats;
+pub use locust_payload::{
+    from_locust_exception, from_locust_report, to_locust_exceptions, to_locust_report,
+};
 pub use record::RequestRecord;
 pub use response_times::ResponseTimes;
 pub use shard_stats::ShardStats;
