@@ -16,6 +16,7 @@ mod control;
 mod coordinator;
 mod dispatch;
 pub mod http;
+pub mod report;
 mod runtime;
 mod scenario;
 mod shard;
