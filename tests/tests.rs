@@ -8,15 +8,18 @@
 mod util;
 
 mod cli;
+mod config;
 mod custom_users;
 mod failures;
 mod fixtures;
 mod http;
+mod outputs;
 mod requests;
 mod robustness;
 mod rust_scenario;
 mod shards;
 mod stopping;
 mod tasks;
+mod thresholds;
 mod tls;
 mod waits;

@@ -16,7 +16,10 @@ use crate::exit;
 use crate::headless::{self, HeadlessPlan};
 use crate::listing;
 use crate::logging::Log;
+use crate::outputs::Outputs;
 use crate::settings::{self, Parsed, Settings};
+use crate::summary;
+use crate::verdict::VerdictPlan;
 
 /// The scenario `cicada demo` runs when no `-f` is given: the repository's quickstart.
 const QUICKSTART: &str = include_str!("../../examples/quickstart.lua");
@@ -169,6 +172,30 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
             return exit::STARTUP;
         }
     }
+    let verdict = VerdictPlan {
+        exit_code_on_error: s.exit_code_on_error,
+        thresholds: s.thresholds.clone(),
+        summary: summary::Plan { md: s.summary_md.clone(), json: s.summary_json.clone() },
+        host: s.host.clone(),
+        users: s.users.unwrap_or(1),
+    };
+    // Before any load: a typo in a summary path must not cost a whole run.
+    if let Err(message) = summary::prepare(&verdict.summary) {
+        log.error("cicada.main", &message);
+        return exit::STARTUP;
+    }
+    // Before any load too: the CSV files are created now, so a path that cannot be written
+    // fails the start, with its name.
+    let outputs = match Outputs::open(&s) {
+        Ok(o) => o,
+        Err(message) => {
+            log.error("cicada.main", &message);
+            if s.skip_log_setup {
+                eprintln!("{message}");
+            }
+            return exit::STARTUP;
+        }
+    };
     let signals = interrupt_channel();
     let control = match Runner::start(config, Arc::new(scenario)) {
         Ok(c) => c,
@@ -189,10 +216,10 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         spawn_rate: s.spawn_rate.unwrap_or(1.0),
         run_time: s.run_time,
         periodic_tables: !s.only_summary,
-        exit_code_on_error: s.exit_code_on_error,
+        verdict,
         reset_stats: s.reset_stats,
     };
-    headless::run(&control, &plan, &log, &signals)
+    headless::run(&control, &plan, outputs, &log, &signals)
 }
 
 fn open_log(s: &Settings) -> Result<Log, i32> {

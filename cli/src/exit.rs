@@ -1,10 +1,11 @@
-//! cicada's exit codes, which are Locust's:
+//! cicada's exit codes: Locust's, plus 3 for a breached `--threshold`:
 //!
 //! | code | when |
 //! |---|---|
 //! | 0 | the run ended with no failed request and no error in user code; also `--help`, `--version`, `--list`, `--show-task-ratio[-json]` |
-//! | `--exit-code-on-error` (default 1) | any request failed or any task raised an error |
-//! | 1 | the run could not start: locustfile missing or broken, no user class, unknown class name, a shard failed to start |
+//! | 3 | a `--threshold` was breached (wins over the next row; see docs/ci.md) |
+//! | `--exit-code-on-error` (default 1) | any request failed or any task raised an error (Locust's rule; `--exit-code-on-error 0` leaves the verdict to the thresholds) |
+//! | 1 | the run could not start: locustfile missing or broken, no user class, unknown class name, a shard failed to start, a `--csv` file that cannot be created |
 //! | 2 | bad command line, config file or environment variable |
 //! | 130 | a second Ctrl-C (or SIGTERM) while shutting down: stop without the final report |
 
@@ -14,10 +15,20 @@ pub(crate) const USAGE: i32 = 2;
 pub(crate) const STARTUP: i32 = 1;
 /// Interrupted twice: no clean shutdown.
 pub(crate) const FORCED: i32 = 130;
+/// A `--threshold` was breached: distinct from Locust's codes, so CI can tell a slow run
+/// from a broken one.
+pub(crate) const THRESHOLD_BREACHED: i32 = 3;
 
-/// The code a finished run exits with.
-pub(crate) fn for_run(failures: u64, exceptions: u64, exit_code_on_error: i32) -> i32 {
-    if failures > 0 || exceptions > 0 {
+/// The code a finished run exits with: a breached threshold first, then Locust's rule.
+pub(crate) fn for_run(
+    breached: bool,
+    failures: u64,
+    exceptions: u64,
+    exit_code_on_error: i32,
+) -> i32 {
+    if breached {
+        THRESHOLD_BREACHED
+    } else if failures > 0 || exceptions > 0 {
         exit_code_on_error
     } else {
         0
@@ -30,8 +41,16 @@ mod tests {
 
     #[test]
     fn errors_use_the_configured_code() {
-        assert_eq!(for_run(0, 0, 1), 0);
-        assert_eq!(for_run(3, 0, 1), 1);
-        assert_eq!(for_run(0, 1, 7), 7);
+        assert_eq!(for_run(false, 0, 0, 1), 0);
+        assert_eq!(for_run(false, 3, 0, 1), 1);
+        assert_eq!(for_run(false, 0, 1, 7), 7);
+    }
+
+    #[test]
+    fn a_breached_threshold_wins() {
+        assert_eq!(for_run(true, 0, 0, 1), 3);
+        assert_eq!(for_run(true, 5, 1, 1), 3);
+        assert_eq!(for_run(true, 5, 0, 0), 3);
+        assert_eq!(for_run(false, 5, 0, 0), 0);
     }
 }

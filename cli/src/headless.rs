@@ -11,6 +11,8 @@ use crossbeam_channel::{after, never, select, tick, Receiver};
 use crate::console;
 use crate::exit;
 use crate::logging::Log;
+use crate::outputs::Outputs;
+use crate::verdict::{self, VerdictPlan};
 
 /// How often the periodic table prints (Locust's `CONSOLE_STATS_INTERVAL_SEC`).
 const CONSOLE_INTERVAL: Duration = Duration::from_secs(2);
@@ -23,7 +25,8 @@ pub(crate) struct HeadlessPlan {
     pub(crate) spawn_rate: f64,
     pub(crate) run_time: Option<Duration>,
     pub(crate) periodic_tables: bool,
-    pub(crate) exit_code_on_error: i32,
+    /// Thresholds, exit codes and summary files.
+    pub(crate) verdict: VerdictPlan,
     /// The engine resets the stats when the ramp ends (`--reset-stats`); say so in the log.
     pub(crate) reset_stats: bool,
 }
@@ -35,10 +38,12 @@ enum End {
     Quit,
 }
 
-/// Run to the end and return the exit code. `signals` delivers Ctrl-C and SIGTERM.
+/// Run to the end and return the exit code. `signals` delivers Ctrl-C and SIGTERM;
+/// `outputs` (the CSV and JSON files) are kept current and written a last time at the end.
 pub(crate) fn run(
     control: &Control,
     plan: &HeadlessPlan,
+    mut outputs: Outputs,
     log: &Log,
     signals: &Receiver<()>,
 ) -> i32 {
@@ -50,6 +55,9 @@ pub(crate) fn run(
     }
     if plan.periodic_tables {
         eprint_table(&console::stats_table(&control.snapshot(), true, console::name_width()));
+    }
+    if let Err(e) = outputs.start(control) {
+        log.error("cicada.main", &e);
     }
     log.info(
         "cicada.runners",
@@ -90,13 +98,15 @@ pub(crate) fn run(
         End::Interrupted => log.info("cicada.main", "Got interrupt signal, shutting down"),
         End::Quit => log.info("cicada.main", "Runner quit, shutting down"),
     }
-    finish(control, plan.exit_code_on_error, log, Some(&mut logged))
+    finish(control, &plan.verdict, outputs, log, Some(&mut logged))
 }
 
-/// Stop the users, shut the shards down, and print the final report. Returns the exit code.
+/// Stop the users, shut the shards down, print the final report and write the outputs from
+/// the stats merged after the shards stopped. Returns the exit code.
 pub(crate) fn finish(
     control: &Control,
-    exit_code_on_error: i32,
+    verdict_plan: &VerdictPlan,
+    outputs: Outputs,
     log: &Log,
     logged: Option<&mut HashSet<(String, String)>>,
 ) -> i32 {
@@ -104,16 +114,18 @@ pub(crate) fn finish(
     control.shutdown();
     let snap = control.snapshot();
     if let Some(logged) = logged {
-        log_exceptions_from(&snap, log, logged);
+        log_exceptions_from(&snap.exceptions, log, logged);
     }
-    let exceptions: u64 = snap.exceptions.iter().map(|e| e.count).sum();
-    let code = exit::for_run(snap.total.num_failures, exceptions, exit_code_on_error);
+    let verdict = verdict::decide(&snap, verdict_plan);
+    let code = verdict.code;
     log.info("cicada.main", &format!("Shutting down (exit code {code})"));
     eprint_table(&console::stats_table(&snap, false, nw));
     eprint_table(&console::percentile_table(&snap, nw));
     if let Some(report) = console::error_report(&snap, nw) {
         eprint_table(&report);
     }
+    verdict::report(&snap, verdict_plan, &verdict, log);
+    outputs.finish(&snap, log);
     code
 }
 
@@ -133,15 +145,15 @@ fn log_spawned(log: &Log, counts: &[(String, u32)]) {
 
 /// Log each distinct task error once, with its traceback, as Locust logs task errors.
 fn log_new_exceptions(control: &Control, log: &Log, logged: &mut HashSet<(String, String)>) {
-    log_exceptions_from(&control.snapshot(), log, logged);
+    log_exceptions_from(&control.exceptions(), log, logged);
 }
 
 fn log_exceptions_from(
-    snap: &cicada_engine::StatsSnapshot,
+    exceptions: &[cicada_engine::stats::ExceptionStats],
     log: &Log,
     logged: &mut HashSet<(String, String)>,
 ) {
-    for e in &snap.exceptions {
+    for e in exceptions {
         if logged.insert((e.message.clone(), e.traceback.clone())) {
             let text = if e.traceback.is_empty() {
                 e.message.clone()

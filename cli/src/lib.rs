@@ -4,14 +4,20 @@
 
 mod app;
 mod console;
+mod csv_writer;
 mod demo;
 mod exit;
 mod headless;
+mod json_output;
 mod limits;
 mod listing;
 mod localtime;
 mod logging;
+mod outputs;
 mod settings;
+mod summary;
+mod thresholds;
+mod verdict;
 
 /// Run cicada with the process's arguments; returns the exit code.
 pub fn main() -> i32 {

@@ -195,10 +195,17 @@ pub fn cicada(args: &[&str]) -> CliOutput {
 
 impl CliProcess {
     pub fn spawn(args: &[&str]) -> CliProcess {
+        CliProcess::spawn_with(args, |_| {})
+    }
+
+    /// Like [`CliProcess::spawn`], with `setup` adjusting the command first (working
+    /// directory, environment).
+    pub fn spawn_with(args: &[&str], setup: impl FnOnce(&mut Command)) -> CliProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cicada"));
         cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         // Locust's console width rule: not a terminal means a name column of 80.
         cmd.env_remove("COLUMNS");
+        setup(&mut cmd);
         let mut child =
             cmd.spawn().unwrap_or_else(|e| panic!("cannot start the cicada binary: {e}"));
         let stdout = Arc::new(Mutex::new(String::new()));

@@ -1,15 +1,21 @@
 //! Config files: which ones are read, in Locust 2.47's observed precedence (the `--config`
 //! file, then `./pyproject.toml`, then `./locust.conf`, then `~/.locust.conf`), and their
-//! keys mapped to flags. A key is a long option name, with or without `--` (argparse also
-//! takes a unique prefix); an unknown key is an error naming the file and the key.
+//! keys mapped to flags.
+//!
+//! configargparse turns each key it does not know exactly into the argument `--key=value`
+//! and lets argparse read it, so this follows argparse: a key is a long option name with or
+//! without `--`, or a unique prefix of one; an unknown or ambiguous key is argparse's
+//! error for that argument, and an abbreviated switch key is refused (`--headl=true`). Every
+//! message names the file, the key and the value.
 
 use std::path::Path;
 
+use super::config_key;
 use super::errors::UsageError;
 use super::ini::{self, Entry};
+use super::pytext;
 use super::source::{Given, Origin, Raw};
-use super::suggest;
-use super::table::{self, Kind, Lookup, FLAGS};
+use super::table::Kind;
 use super::toml_file;
 
 /// The values of every config file that exists, highest precedence first; within a file a
@@ -21,9 +27,11 @@ pub(super) fn read_all(
 ) -> Result<Vec<Vec<Given>>, UsageError> {
     let mut files = Vec::new();
     if let Some(name) = config {
-        // Named explicitly, so it must exist; shown as the user wrote it.
-        let text = read(&cwd.join(name), name)?;
-        files.push(values(&text, name)?);
+        // Named explicitly, so it must exist; shown as the user wrote it, `~` expanded (as
+        // configargparse does with `os.path.expanduser`).
+        let shown = expand_home(name, home);
+        let text = read(&cwd.join(&shown), &shown)?;
+        files.push(values(&text, &shown)?);
     }
     let defaults = [
         Some(cwd.join("pyproject.toml")),
@@ -41,9 +49,37 @@ pub(super) fn read_all(
     Ok(files)
 }
 
+/// `~` or `~/...` with the home directory put in, when there is one.
+fn expand_home(name: &str, home: Option<&Path>) -> String {
+    let rest = match name.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+        _ => return name.to_string(),
+    };
+    match home {
+        Some(home) => format!("{}{rest}", home.display()),
+        None => name.to_string(),
+    }
+}
+
 fn read(path: &Path, shown: &str) -> Result<String, UsageError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| UsageError::new(format!("Unable to open config file: {shown}. Error: {e}")))
+    std::fs::read_to_string(path).map_err(|e| {
+        UsageError::new(format!(
+            "Unable to open config file: {shown}. Error: {}",
+            os_error(&e, shown)
+        ))
+    })
+}
+
+/// Python's text for a failed `open()`: `[Errno 2] No such file or directory: 'x.conf'`.
+fn os_error(err: &std::io::Error, shown: &str) -> String {
+    let text = err.to_string();
+    match err.raw_os_error() {
+        Some(code) => {
+            let description = text.strip_suffix(&format!(" (os error {code})")).unwrap_or(&text);
+            format!("[Errno {code}] {description}: {}", pytext::repr(shown))
+        }
+        None => text,
+    }
 }
 
 /// One file's values, read as TOML when its name ends in `.toml` (as Locust decides).
@@ -58,34 +94,16 @@ fn values(text: &str, shown: &str) -> Result<Vec<Given>, UsageError> {
     };
     let mut given: Vec<Given> = Vec::new();
     for Entry { key, value } in entries {
-        let flag = match table::lookup_long(key.trim_matches('-')) {
-            Lookup::Found(flag) if flag.is_setting() => flag,
-            Lookup::Ambiguous(flags) => {
-                let names: Vec<&str> = flags.iter().filter_map(|f| f.long()).collect();
-                return Err(UsageError::new(format!(
-                    "ambiguous key '{key}' in config file {shown}: could match {}",
-                    names.join(", ")
-                )));
-            }
-            Lookup::Found(_) | Lookup::Unknown => return Err(unknown_key(&key, shown)),
-        };
+        let origin = Origin::File { path: shown.to_string(), key: key.clone() };
+        let (flag, value) = config_key::resolve(&key, value, &origin)?;
         let raw = match (flag.kind, value) {
-            // Locust accepts a `config` key and does nothing with it.
-            (Kind::Config, _) => continue,
             // An empty list value counts as unset (configargparse).
-            (Kind::List, Raw::Text(text)) if text.is_empty() => continue,
-            (Kind::List, Raw::Text(text)) => Raw::Items(vec![text]),
+            (Kind::List | Kind::Append(_), Raw::Text(text)) if text.is_empty() => continue,
+            (Kind::List | Kind::Append(_), Raw::Text(text)) => Raw::Items(vec![text]),
             (_, value) => value,
         };
         given.retain(|g| g.flag.dest != flag.dest);
-        let origin = Origin::File { path: shown.to_string(), key };
         given.push(Given { flag, raw, origin });
     }
     Ok(given)
-}
-
-fn unknown_key(key: &str, shown: &str) -> UsageError {
-    let keys = FLAGS.iter().filter(|f| f.is_setting()).filter_map(|f| f.long());
-    UsageError::new(format!("unrecognized key '{key}' in config file {shown}"))
-        .suggesting(suggest::closest(key, keys))
 }

@@ -12,9 +12,11 @@ pub(super) fn read(env: &dyn Fn(&str) -> Option<String>) -> Vec<Given> {
         let Some(var) = flag.env else { continue };
         let Some(value) = env(var) else { continue };
         let raw = match flag.kind {
-            Kind::List if value.is_empty() => continue,
-            Kind::List if is_list_syntax(&value) => Raw::Items(split_list(&value)),
-            Kind::List => Raw::Items(vec![value]),
+            Kind::List | Kind::Append(_) if value.is_empty() => continue,
+            Kind::List | Kind::Append(_) if is_list_syntax(&value) => {
+                Raw::Items(split_list(&value))
+            }
+            Kind::List | Kind::Append(_) => Raw::Items(vec![value]),
             _ => Raw::Text(value),
         };
         given.push(Given { flag, raw, origin: Origin::Env { var } });

@@ -113,6 +113,9 @@ fn command() -> Command {
                 arg.action(ArgAction::Set).num_args(1).allow_negative_numbers(true)
             }
             Kind::List => arg.action(ArgAction::Set).num_args(0..).allow_negative_numbers(true),
+            Kind::Append(_) => {
+                arg.action(ArgAction::Append).num_args(1).allow_negative_numbers(true)
+            }
         };
         cmd = cmd.arg(arg);
     }
@@ -178,7 +181,7 @@ fn extract(matches: &ArgMatches) -> CliArgs {
         let index = matches.index_of(flag.dest).unwrap_or(0);
         let raw = match flag.kind {
             Kind::Switch => Raw::Present,
-            Kind::List => Raw::Items(strings(matches, flag.dest)),
+            Kind::List | Kind::Append(_) => Raw::Items(strings(matches, flag.dest)),
             _ => match matches.try_get_one::<String>(flag.dest).ok().flatten() {
                 Some(value) => Raw::Text(value.clone()),
                 None => continue,

@@ -75,7 +75,7 @@ fn invocation(flag: &Flag) -> String {
         .names
         .iter()
         .map(|name| match flag.kind {
-            Kind::Value(_) | Kind::Config => format!("{name} {}", flag.metavar),
+            Kind::Value(_) | Kind::Config | Kind::Append(_) => format!("{name} {}", flag.metavar),
             Kind::List => format!("{name} [{} ...]", flag.metavar),
             Kind::Help | Kind::Version | Kind::Switch => name.to_string(),
         })

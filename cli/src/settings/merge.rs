@@ -49,8 +49,8 @@ fn read(given: &Given) -> Result<Chosen, UsageError> {
     match (given.flag.kind, &given.raw) {
         (_, Raw::Present) => Ok(Chosen::Switch(true)),
         (Kind::Switch, Raw::Text(word)) => switch_word(word, &given.origin).map(Chosen::Switch),
-        (Kind::List, Raw::Text(text)) => Ok(Chosen::Items(vec![text.clone()])),
-        (Kind::List, Raw::Items(items)) => Ok(Chosen::Items(items.clone())),
+        (Kind::List | Kind::Append(_), Raw::Text(text)) => Ok(Chosen::Items(vec![text.clone()])),
+        (Kind::List | Kind::Append(_), Raw::Items(items)) => Ok(Chosen::Items(items.clone())),
         (_, Raw::Text(text)) => Ok(Chosen::Text(text.clone())),
         (_, Raw::Items(items)) => Err(UsageError::new(format!(
             "{} can't be set to a list '[{}]'{}",

@@ -4,11 +4,12 @@
 //! the `--config` file, `./pyproject.toml` (`[tool.locust]`), `./locust.conf`,
 //! `~/.locust.conf`, then the defaults. Each flag is one row of `table.rs`; from it come the
 //! clap argument (`flags.rs`), the variable (`env.rs`), the config key (`config_file.rs`,
-//! `ini.rs`, `toml_file.rs`), the help entry (`help.rs`) and the `parsed_options` entry
+//! `config_key.rs`, `ini.rs`, `toml_file.rs`), the help entry (`help.rs`) and the `parsed_options` entry
 //! (`validate.rs`). `merge.rs` picks each flag's winning source. Errors are argparse's
 //! (`cicada: error: ...`, exit 2); clap's types never leave `flags.rs`.
 
 mod config_file;
+mod config_key;
 mod env;
 mod errors;
 mod flags;
@@ -96,6 +97,23 @@ pub(crate) struct Settings {
     pub(crate) user_classes: Vec<String>,
     /// Don't set up logging: `--skip-log-setup`, `LOCUST_SKIP_LOG_SETUP`.
     pub(crate) skip_log_setup: bool,
+    /// Write the CSV files `<prefix>_stats.csv` etc.: `--csv`, `LOCUST_CSV`, `csv`
+    /// (`csv_prefix` in Locust; empty = unset).
+    pub(crate) csv_prefix: Option<PathBuf>,
+    /// One history row per entry too: `--csv-full-history`, `LOCUST_CSV_FULL_HISTORY`
+    /// (`stats_history_enabled`); needs `--csv`.
+    pub(crate) csv_full_history: bool,
+    /// Print the final stats as JSON on stdout: `--json`, config key `json`.
+    pub(crate) json: bool,
+    /// Write the final stats as JSON to this file: `--json-file`, config key `json-file`.
+    pub(crate) json_file: Option<PathBuf>,
+    /// Pass/fail conditions checked at the end: `--threshold` (repeatable),
+    /// `LOCUST_THRESHOLD` (`[a, b]`), `threshold` (a list in config files). See docs/ci.md.
+    pub(crate) thresholds: Vec<crate::thresholds::Threshold>,
+    /// Markdown summary file: `--summary-md`, `LOCUST_SUMMARY_MD`, `summary-md`.
+    pub(crate) summary_md: Option<PathBuf>,
+    /// JSON summary file: `--summary-json`, `LOCUST_SUMMARY_JSON`, `summary-json`.
+    pub(crate) summary_json: Option<PathBuf>,
     /// Every option by its Locust `dest` (`num_users`, `run_time` in whole seconds,
     /// `list_commands`, `user_classes`, ...), defaults included, for scripts'
     /// `environment.parsed_options`.
@@ -151,6 +169,7 @@ fn resolve(
     let user_classes =
         if cli.user_classes.is_empty() { env::user_classes(env) } else { cli.user_classes };
     let options = validate::options(&picked, user_classes)?;
+    validate::csv_full_history_needs_csv(&options)?;
     Ok(Resolved::Settings(Box::new(Settings::from_options(options))))
 }
 
@@ -187,6 +206,18 @@ impl Settings {
                 .unwrap_or(1),
             user_classes: list(o, table::USER_CLASSES_DEST).unwrap_or_default(),
             skip_log_setup: switch(o, "skip_log_setup"),
+            // Each item passed the same parse in validation, so none is dropped here.
+            thresholds: list(o, "threshold")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| crate::thresholds::parse(t).ok())
+                .collect(),
+            summary_md: text(o, "summary_md").filter(|p| !p.is_empty()).map(PathBuf::from),
+            summary_json: text(o, "summary_json").filter(|p| !p.is_empty()).map(PathBuf::from),
+            csv_prefix: text(o, "csv_prefix").filter(|p| !p.is_empty()).map(PathBuf::from),
+            csv_full_history: switch(o, "stats_history_enabled"),
+            json: switch(o, "json"),
+            json_file: text(o, "json_file").filter(|p| !p.is_empty()).map(PathBuf::from),
             options,
         }
     }

@@ -8,6 +8,7 @@
 //! from the row. Anything not in the table is an unrecognized argument, as in Locust.
 
 use super::validate::{check_exit_code, check_processes, check_users};
+use crate::thresholds::check_expression;
 
 /// One option.
 pub(super) struct Flag {
@@ -42,6 +43,10 @@ pub(super) enum Kind {
     Value(Parse),
     /// `nargs="*"`: zero or more values; `[a, b]` list syntax in env and config files.
     List,
+    /// `action="append"`: one value per use, repeatable (`--threshold a --threshold b`);
+    /// `[a, b]` list syntax in env and config files. Each item is checked by the function,
+    /// which returns what is wrong with it.
+    Append(fn(&str) -> Result<(), String>),
 }
 
 /// How a single value is checked and converted.
@@ -268,6 +273,34 @@ pub(super) const FLAGS: &[Flag] = &[
         ),
     },
     Flag {
+        dest: "csv_prefix",
+        names: &["--csv"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<filename>",
+        env: Some("LOCUST_CSV"),
+        default: Initial::None,
+        group: Group::Stats,
+        help: Some(
+            "Store request stats to files in CSV format. Setting this option will generate \
+             four files: <filename>_stats.csv, <filename>_stats_history.csv, \
+             <filename>_failures.csv and <filename>_exceptions.csv. Any folders part of the \
+             prefix will be automatically created",
+        ),
+    },
+    Flag {
+        dest: "stats_history_enabled",
+        names: &["--csv-full-history"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: Some("LOCUST_CSV_FULL_HISTORY"),
+        default: Initial::False,
+        group: Group::Stats,
+        help: Some(
+            "Store each stats entry in CSV format to _stats_history.csv file. You must also \
+             specify the '--csv' argument to enable this.",
+        ),
+    },
+    Flag {
         dest: "print_stats",
         names: &["--print-stats"],
         kind: Kind::Switch,
@@ -296,6 +329,33 @@ pub(super) const FLAGS: &[Flag] = &[
         default: Initial::False,
         group: Group::Stats,
         help: Some("Reset statistics once spawning has been completed."),
+    },
+    Flag {
+        dest: "json",
+        names: &["--json"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: None,
+        default: Initial::False,
+        group: Group::Stats,
+        help: Some(
+            "Prints the final stats in JSON format to stdout. Useful for parsing the results \
+             in other programs/scripts. Use together with --headless and --skip-log for an \
+             output only with the json data.",
+        ),
+    },
+    Flag {
+        dest: "json_file",
+        names: &["--json-file"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<filename>",
+        env: None,
+        default: Initial::None,
+        group: Group::Stats,
+        help: Some(
+            "Prints the final stats in JSON format to file path specified (.json is added \
+             unless the name ends with it).",
+        ),
     },
     Flag {
         dest: "skip_log_setup",
@@ -390,6 +450,46 @@ pub(super) const FLAGS: &[Flag] = &[
         help: Some(
             "Number of seconds to wait for a simulated user to complete any executing task \
              before exiting. Default is to terminate immediately.",
+        ),
+    },
+    Flag {
+        dest: "threshold",
+        names: &["--threshold"],
+        kind: Kind::Append(check_expression),
+        metavar: "<expr>",
+        env: Some("LOCUST_THRESHOLD"),
+        default: Initial::None,
+        group: Group::Other,
+        help: Some(
+            "A pass/fail condition checked at the end, repeatable: [NAME:]METRIC OP VALUE, \
+             e.g. 'p95<500', 'fail_ratio<0.01', 'rps>1000', 'GET /api:p99<300ms'. A breach \
+             exits with code 3. See docs/ci.md.",
+        ),
+    },
+    Flag {
+        dest: "summary_md",
+        names: &["--summary-md"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<filename>",
+        env: Some("LOCUST_SUMMARY_MD"),
+        default: Initial::None,
+        group: Group::Stats,
+        help: Some(
+            "Write a Markdown summary (verdict, thresholds, requests, failures) at the end, \
+             e.g. for a pull-request comment.",
+        ),
+    },
+    Flag {
+        dest: "summary_json",
+        names: &["--summary-json"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<filename>",
+        env: Some("LOCUST_SUMMARY_JSON"),
+        default: Initial::None,
+        group: Group::Stats,
+        help: Some(
+            "Write a JSON summary (verdict, exit code, threshold results, key numbers) at the \
+             end.",
         ),
     },
 ];

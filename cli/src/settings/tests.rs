@@ -226,7 +226,8 @@ fn ambiguous_prefixes_are_errors() {
     assert_eq!(
         error(&["--s", "5"]),
         "cicada: error: ambiguous option: --s could match --spawn-rate, --skip-log-setup, \
-         --show-task-ratio, --show-task-ratio-json, --stop-timeout\n"
+         --show-task-ratio, --show-task-ratio-json, --stop-timeout, --summary-md, \
+         --summary-json\n"
     );
 }
 
@@ -285,8 +286,8 @@ fn unknown_flags_are_unrecognized_with_a_suggestion() {
     );
     // Flags of Locust that this version does not have yet are unknown too, all listed.
     assert_eq!(
-        error(&["--csv", "x", "--web-port=9000"]),
-        "cicada: error: unrecognized arguments: --csv --web-port=9000\n"
+        error(&["--autostart", "--web-port=9000"]),
+        "cicada: error: unrecognized arguments: --autostart --web-port=9000\n"
     );
     assert_eq!(
         error(&["--headless=1"]),
@@ -477,6 +478,151 @@ fn home_config_is_the_lowest_file() {
     assert_eq!(s.host.as_deref(), Some("http://home"));
 }
 
+/// Sets one option in any subset of the six sources (lowest first): home, locust.conf,
+/// pyproject.toml, --config, env, command line. `values[i]` is what source `i` writes, in
+/// its own syntax; the result is what the settings hold.
+fn from_sources<T>(
+    mask: u32,
+    key: &str,
+    var: &str,
+    flag: &str,
+    values: [&str; 6],
+    read: impl Fn(&Settings) -> T,
+) -> T {
+    let (cwd, home) = (TempDir::new(), TempDir::new());
+    let mut args: Vec<&str> = Vec::new();
+    let mut env = Vec::new();
+    let on = |i: u32| mask & (1 << i) != 0;
+    if on(0) {
+        home.write(".locust.conf", &format!("{key} = {}\n", values[0]));
+    }
+    if on(1) {
+        cwd.write("locust.conf", &format!("{key} = {}\n", values[1]));
+    }
+    if on(2) {
+        cwd.write("pyproject.toml", &format!("[tool.locust]\n{key} = \"{}\"\n", values[2]));
+    }
+    if on(3) {
+        cwd.write("custom.conf", &format!("{key} = {}\n", values[3]));
+        args.extend(["--config", "custom.conf"]);
+    }
+    if on(4) {
+        env.push((var, values[4]));
+    }
+    if on(5) {
+        args.extend([flag, values[5]]);
+    }
+    let case = Case { args: &args, env: &env, cwd: &cwd, home: Some(&home) };
+    match case.parse() {
+        Parsed::Run(s) => read(&s),
+        other => panic!("sources {mask:06b}: {other:?}"),
+    }
+}
+
+/// Every combination of the six sources: the highest one present wins (Locust 2.47's
+/// observed order), and with none the default holds.
+#[test]
+fn precedence_across_every_combination_of_sources() {
+    for mask in 0u32..64 {
+        let highest = (0..6).rev().find(|i| mask & (1 << i) != 0);
+        let users = ["1", "2", "3", "4", "5", "6"];
+        let got = from_sources(mask, "users", "LOCUST_USERS", "-u", users, |s| s.users);
+        assert_eq!(got, highest.map(|i| i + 1), "sources {mask:06b}");
+        let spans = ["1s", "2m", "3", "1h", "1m30s", "6s"];
+        let got = from_sources(mask, "run-time", "LOCUST_RUN_TIME", "-t", spans, |s| s.run_time);
+        let seconds = [1, 120, 3, 3600, 90, 6];
+        assert_eq!(got, highest.map(|i| Duration::from_secs(seconds[i as usize])));
+    }
+}
+
+/// A switch from env or a file: `true/yes/on/1` set it, `false/no/off/0` leave it off and
+/// hide a `true` in every lower source; the words are case-insensitive.
+#[test]
+fn switch_words_from_env_and_files() {
+    let dir = TempDir::new();
+    for word in ["true", "yes", "on", "1", "TRUE", "Yes"] {
+        dir.write("locust.conf", &format!("headless = {word}\n"));
+        assert!(settings_in(&[], &[], &dir).headless, "{word}");
+        assert!(settings_env(&[], &[("LOCUST_HEADLESS", word)]).headless, "{word}");
+    }
+    for word in ["false", "no", "off", "0", "FALSE", "Off"] {
+        dir.write("locust.conf", "headless = true\n");
+        assert!(!settings_in(&[], &[("LOCUST_HEADLESS", word)], &dir).headless, "{word}");
+        dir.write("custom.conf", &format!("headless = {word}\n"));
+        assert!(!settings_in(&["--config", "custom.conf"], &[], &dir).headless, "{word}");
+    }
+    // TOML booleans arrive as Python's `True`/`False`.
+    dir.write("locust.conf", "headless = true\n")
+        .write("pyproject.toml", "[tool.locust]\nheadless = false\n");
+    assert!(!settings_in(&[], &[], &dir).headless);
+    dir.write("pyproject.toml", "[tool.locust]\nheadless = true\n").write("locust.conf", "");
+    assert!(settings_in(&[], &[], &dir).headless);
+    // Any other word is an error, even an empty one.
+    let file = dir.path().join("locust.conf").display().to_string();
+    dir.write("locust.conf", "only-summary = \n").write("pyproject.toml", "");
+    assert_eq!(
+        error_in(&[], &[], &dir),
+        format!(
+            "cicada: error: Unexpected value for only-summary: ''. Expecting 'true', 'false', \
+             'yes', 'no', 'on', 'off', '1' or '0' (in config file {file})\n"
+        )
+    );
+}
+
+/// Durations in files and env use Locust's grammar (reference §10) and its error text.
+#[test]
+fn durations_from_files_and_env() {
+    let dir = TempDir::new();
+    dir.write("locust.conf", "run-time = 1m30s\nstop-timeout = 01m\n");
+    let s = settings_in(&[], &[], &dir);
+    assert_eq!(s.run_time, Some(Duration::from_secs(90)));
+    assert_eq!(s.stop_timeout, Duration::from_secs(60));
+    dir.write("locust.conf", "").write("pyproject.toml", "[tool.locust]\nrun-time = 90\n");
+    assert_eq!(settings_in(&[], &[], &dir).run_time, Some(Duration::from_secs(90)));
+    let file = dir.path().join("locust.conf").display().to_string();
+    dir.write("pyproject.toml", "");
+    for bad in ["1m1h", "1.5h", "1d", "30S", "h", "1h2"] {
+        dir.write("locust.conf", &format!("run-time = {bad}\n"));
+        assert_eq!(
+            error_in(&[], &[], &dir),
+            format!(
+                "cicada: error: argument -t/--run-time: Invalid time span format. Valid formats: \
+                 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc. (from 'run-time' in config file {file})\n"
+            ),
+            "{bad}"
+        );
+    }
+    dir.write("locust.conf", "run-time =\n");
+    assert_eq!(
+        error_in(&[], &[], &dir),
+        format!(
+            "cicada: error: argument -t/--run-time: Invalid time span format (from 'run-time' in \
+             config file {file})\n"
+        )
+    );
+}
+
+/// List values in a locust.conf: `[a, b]`, JSON, and a plain value as one item.
+#[test]
+fn lists_in_config_files() {
+    let dir = TempDir::new();
+    let tags = |line: &str| {
+        dir.write("locust.conf", &format!("{line}\n"));
+        settings_in(&[], &[], &dir).tags
+    };
+    assert_eq!(tags("tags = [a, b]"), Some(strings(&["a", "b"])));
+    assert_eq!(tags("tags = [\"a b\", \"c\"]"), Some(strings(&["a b", "c"])));
+    assert_eq!(tags("tags = a"), Some(strings(&["a"])));
+    assert_eq!(tags("tags = a b"), Some(strings(&["a b"])));
+    assert_eq!(tags("tags = []"), Some(Vec::new()));
+    // Not JSON, so split on commas with quotes kept, as configargparse does.
+    assert_eq!(tags("tags = [a, \"b\"]"), Some(strings(&["a", "\"b\""])));
+    // `config` is a key like any other; it names no further file to read.
+    dir.write("locust.conf", "config = other.conf\n");
+    let s = settings_in(&[], &[], &dir);
+    assert_eq!(s.options.get("config"), Some(&OptionValue::Str("other.conf".into())));
+}
+
 #[test]
 fn headless_false_in_env_beats_true_in_a_file() {
     let dir = TempDir::new();
@@ -532,17 +678,74 @@ fn unknown_config_key_names_the_file_and_key() {
     let dir = TempDir::new();
     dir.write("locust.conf", "users = 3\nrun_time = 5\n");
     let file = dir.path().join("locust.conf").display().to_string();
+    // Locust's words for the argument configargparse makes of the key, then the source.
     assert_eq!(
         error_in(&[], &[], &dir),
         format!(
-            "cicada: error: unrecognized key 'run_time' in config file {file}\n\
-             Did you mean 'run-time'?\n"
+            "cicada: error: unrecognized arguments: --run_time=5 (from 'run_time' in config \
+             file {file})\nDid you mean '--run-time'?\n"
         )
     );
-    // A flag this version does not have yet is unknown too.
-    let csv = TempDir::new();
-    csv.write("locust.conf", "csv = out\n");
-    assert!(error_in(&[], &[], &csv).contains("unrecognized key 'csv' in config file"));
+    let list = TempDir::new();
+    list.write("locust.conf", "nosuch = [a, b]\n");
+    let file = list.path().join("locust.conf").display().to_string();
+    assert_eq!(
+        error_in(&[], &[], &list),
+        format!(
+            "cicada: error: unrecognized arguments: --nosuch=a --nosuch=b (from 'nosuch' in \
+             config file {file})\n"
+        )
+    );
+}
+
+#[test]
+fn config_keys_are_argparse_options() {
+    let dir = TempDir::new();
+    // `--key`, a unique prefix, and a value taken by a key that only prefixes a flag.
+    dir.write("locust.conf", "--users = 4\nspawn = 3\nrun-t = 1m\ntag = a\n");
+    let s = settings_in(&[], &[], &dir);
+    assert_eq!(s.users, Some(4));
+    assert_eq!(s.spawn_rate, Some(3.0));
+    assert_eq!(s.run_time, Some(Duration::from_secs(60)));
+    assert_eq!(s.tags, Some(strings(&["a"])));
+
+    let file = |d: &TempDir| d.path().join("locust.conf").display().to_string();
+    let ambiguous = TempDir::new();
+    ambiguous.write("locust.conf", "he = 1\n");
+    assert_eq!(
+        error_in(&[], &[], &ambiguous),
+        format!(
+            "cicada: error: ambiguous option: --he=1 could match --help, --headless, --headful \
+             (from 'he' in config file {})\n",
+            file(&ambiguous)
+        )
+    );
+    // `--headl=true` carries a value, which a switch refuses (argparse).
+    let switch = TempDir::new();
+    switch.write("locust.conf", "headl = true\n");
+    assert_eq!(
+        error_in(&[], &[], &switch),
+        format!(
+            "cicada: error: argument --headless: ignored explicit argument 'true' (from 'headl' \
+             in config file {})\n",
+            file(&switch)
+        )
+    );
+    let help = TempDir::new();
+    help.write("locust.conf", "help\n");
+    assert!(error_in(&[], &[], &help)
+        .starts_with("cicada: error: argument -h/--help: ignored explicit argument 'true' (from"));
+    // argparse would keep only the last item of `--tag=a --tag=b`; refused instead.
+    let list = TempDir::new();
+    list.write("locust.conf", "tag = [a, b]\n");
+    assert_eq!(
+        error_in(&[], &[], &list),
+        format!(
+            "cicada: error: argument -T/--tags: a list needs the full key 'tags', not 'tag' \
+             (from 'tag' in config file {})\n",
+            file(&list)
+        )
+    );
 }
 
 #[test]
@@ -572,10 +775,11 @@ fn bad_config_values_name_the_file_and_key() {
 
 #[test]
 fn missing_config_file_names_the_path() {
-    let msg = error(&["--config", "nope.conf"]);
-    assert!(
-        msg.starts_with("cicada: error: Unable to open config file: nope.conf. Error: "),
-        "{msg}"
+    // Python's text for the failed open().
+    assert_eq!(
+        error(&["--config", "nope.conf"]),
+        "cicada: error: Unable to open config file: nope.conf. Error: [Errno 2] No such file or \
+         directory: 'nope.conf'\n"
     );
 }
 
@@ -634,11 +838,91 @@ fn options_map_holds_every_dest() {
         ("show_task_ratio_json", OptionValue::Bool(false)),
         ("skip_log_setup", OptionValue::Bool(false)),
         ("headful", OptionValue::Bool(false)),
+        ("csv_prefix", OptionValue::None),
+        ("stats_history_enabled", OptionValue::Bool(false)),
+        ("json", OptionValue::Bool(false)),
+        ("json_file", OptionValue::None),
         ("config", OptionValue::None),
+        ("threshold", OptionValue::None),
+        ("summary_md", OptionValue::None),
+        ("summary_json", OptionValue::None),
         ("user_classes", OptionValue::List(strings(&["Web"]))),
     ];
     for (key, value) in &expect {
         assert_eq!(o.get(*key), Some(value), "{key}");
     }
     assert_eq!(o.len(), expect.len(), "{o:?}");
+}
+
+#[test]
+fn thresholds_append_and_come_from_every_source() {
+    let expressions =
+        |s: Settings| -> Vec<String> { s.thresholds.into_iter().map(|t| t.expression).collect() };
+    let s = settings(&["--threshold", "p95<500", "--thresh", "GET /a:rps>1"]);
+    assert_eq!(expressions(s), strings(&["p95<500", "GET /a:rps>1"]));
+    let env = [("LOCUST_THRESHOLD", "[p95<500, fail_ratio<0.01]")];
+    assert_eq!(expressions(settings_env(&[], &env)), strings(&["p95<500", "fail_ratio<0.01"]));
+    assert_eq!(
+        expressions(settings_env(&[], &[("LOCUST_THRESHOLD", "rps>5")])),
+        strings(&["rps>5"])
+    );
+    // The command line replaces the other sources' lists, as for --tags.
+    assert_eq!(expressions(settings_env(&["--threshold", "max<1s"], &env)), strings(&["max<1s"]));
+    let conf = TempDir::new();
+    conf.write("locust.conf", "threshold = [\"p99<300\", \"/x:requests>=1\"]\n");
+    assert_eq!(expressions(settings_in(&[], &[], &conf)), strings(&["p99<300", "/x:requests>=1"]));
+    let toml = TempDir::new();
+    toml.write(
+        "pyproject.toml",
+        "[tool.locust]\nthreshold = [\"avg<20ms\"]\nsummary-md = \"s.md\"\n",
+    );
+    let s = settings_in(&[], &[], &toml);
+    assert_eq!(s.summary_md, Some(PathBuf::from("s.md")));
+    assert_eq!(expressions(s), strings(&["avg<20ms"]));
+    assert_eq!(settings(&[]).thresholds, Vec::new());
+}
+
+#[test]
+fn bad_thresholds_name_the_expression_and_the_source() {
+    assert_eq!(
+        error(&["--threshold", "p95<=fast"]),
+        "cicada: error: argument --threshold: invalid threshold 'p95<=fast': 'fast' is not a \
+         number (a time in ms, or with a unit: 500ms, 1.5s)\n"
+    );
+    let env = [("LOCUST_THRESHOLD", "[p95<500, p95=>1]")];
+    let msg = error_in(&[], &env, &TempDir::new());
+    assert!(msg.contains("invalid threshold 'p95=>1': unsupported comparison '=>'"), "{msg}");
+    assert!(msg.ends_with(" (from LOCUST_THRESHOLD)\n"), "{msg}");
+    let dir = TempDir::new();
+    dir.write("locust.conf", "threshold = [\"bogus<1\"]\n");
+    let file = dir.path().join("locust.conf").display().to_string();
+    let msg = error_in(&[], &[], &dir);
+    assert!(msg.contains("unknown metric 'bogus'"), "{msg}");
+    assert!(msg.ends_with(&format!(" (from 'threshold' in config file {file})\n")), "{msg}");
+}
+
+#[test]
+fn csv_and_json_outputs_from_every_source() {
+    let s = settings(&["--csv", "out/run", "--csv-full-history", "--json", "--json-file", "f"]);
+    assert_eq!(s.csv_prefix.as_deref(), Some(Path::new("out/run")));
+    assert!(s.csv_full_history && s.json);
+    assert_eq!(s.json_file.as_deref(), Some(Path::new("f")));
+    assert_eq!(s.options["csv_prefix"], OptionValue::Str("out/run".into()));
+    assert_eq!(s.options["stats_history_enabled"], OptionValue::Bool(true));
+    let s = settings_env(&[], &[("LOCUST_CSV", "e"), ("LOCUST_CSV_FULL_HISTORY", "true")]);
+    assert_eq!((s.csv_prefix.as_deref(), s.csv_full_history), (Some(Path::new("e")), true));
+    let dir = TempDir::new();
+    dir.write("locust.conf", "json = true\njson-file = from-conf\n");
+    let s = settings_in(&[], &[], &dir);
+    assert!(s.json);
+    assert_eq!(s.json_file.as_deref(), Some(Path::new("from-conf")));
+    let s = settings(&[]);
+    assert_eq!((s.csv_prefix, s.csv_full_history, s.json, s.json_file), (None, false, false, None));
+}
+
+#[test]
+fn csv_full_history_requires_csv() {
+    let want = "cicada: error: '--csv-full-history' requires '--csv'.\n";
+    assert_eq!(error(&["--csv-full-history"]), want);
+    assert_eq!(error_in(&[], &[("LOCUST_CSV_FULL_HISTORY", "1")], &TempDir::new()), want);
 }

@@ -55,6 +55,10 @@ fn initial(default: Initial) -> OptionValue {
 fn convert(flag: &Flag, value: &Chosen) -> Result<OptionValue, String> {
     match (flag.kind, value) {
         (_, Chosen::Switch(on)) => Ok(OptionValue::Bool(*on)),
+        (Kind::Append(check), Chosen::Items(items)) => {
+            items.iter().try_for_each(|item| check(item))?;
+            Ok(OptionValue::List(items.clone()))
+        }
         (_, Chosen::Items(items)) => Ok(OptionValue::List(items.clone())),
         (Kind::Value(parse), Chosen::Text(text)) => convert_text(parse, text),
         (_, Chosen::Text(text)) => Ok(OptionValue::Str(text.clone())),
@@ -125,4 +129,16 @@ pub(super) fn check_exit_code(n: i64) -> Result<(), String> {
     } else {
         Err(format!("must be between {} and {}, got {n}", i32::MIN, i32::MAX))
     }
+}
+
+/// `--csv-full-history` only changes what `--csv` writes, so alone it is a mistake; Locust's
+/// message and exit code (argparse's `parser.error`).
+pub(super) fn csv_full_history_needs_csv(
+    options: &BTreeMap<String, OptionValue>,
+) -> Result<(), UsageError> {
+    let full_history = options.get("stats_history_enabled") == Some(&OptionValue::Bool(true));
+    if full_history && matches!(options.get("csv_prefix"), None | Some(OptionValue::None)) {
+        return Err(UsageError::new("'--csv-full-history' requires '--csv'."));
+    }
+    Ok(())
 }
