@@ -79,6 +79,18 @@ impl ResponseTimes {
         0
     }
 
+    /// The same counts on Locust's coarser grid (each key the µs of its bucketed ms): at most
+    /// a few hundred keys whatever the spread, so copies kept for a while stay small.
+    pub fn on_locust_grid(&self) -> ResponseTimes {
+        let mut grid = ResponseTimes::default();
+        for (&low, &count) in &self.counts {
+            let ms =
+                cicada_proto::bucket_response_time((low + bucket_width(low) / 2) as f64 / 1000.0);
+            grid.record_n(ms.saturating_mul(1000), count);
+        }
+        grid
+    }
+
     /// The counts in Locust's bucketed ms (its `response_times` dict), lowest first.
     pub fn locust_buckets(&self, min_us: u64, max_us: u64) -> Vec<(u64, u64)> {
         let mut out: Vec<(u64, u64)> = Vec::new();
@@ -184,6 +196,24 @@ mod tests {
         a += &b;
         assert_eq!(a.len(), 4);
         assert_eq!(a.sorted(), vec![(100, 2), (5000, 2)]);
+    }
+
+    #[test]
+    fn locust_grid_keeps_locust_percentiles() {
+        let mut r = ResponseTimes::default();
+        for us in (0..200_000u64).step_by(37) {
+            r.record(us);
+        }
+        let grid = r.on_locust_grid();
+        assert!(grid.counts.len() < 200, "{} keys", grid.counts.len());
+        assert_eq!(grid.len(), r.len());
+        for p in [0.5, 0.9, 0.95, 0.99, 1.0] {
+            assert_eq!(
+                grid.locust_percentile(p, grid.len(), 0, 200_000),
+                r.locust_percentile(p, r.len(), 0, 200_000),
+                "p{p}"
+            );
+        }
     }
 
     #[test]
