@@ -8,26 +8,12 @@ use std::time::Duration;
 use crate::util::TestServer;
 use crate::util::{self, cicada, lua, write_script, CliOutput, CliProcess, Script, TempDir};
 
-const STATS_HEADER: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
-const HISTORY_HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
-const FAILURES_HEADER: &str = "Method,Name,Error,Occurrences,First Seen,Last Seen";
-const EXCEPTIONS_HEADER: &str = "Count,Message,Traceback,Nodes";
-const JSON_KEYS: [&str; 14] = [
-    "name",
-    "method",
-    "last_request_timestamp",
-    "start_time",
-    "num_requests",
-    "num_none_requests",
-    "num_failures",
-    "total_response_time",
-    "max_response_time",
-    "min_response_time",
-    "total_content_length",
-    "response_times",
-    "num_reqs_per_sec",
-    "num_fail_per_sec",
-];
+// The headers and keys are checked against Locust's own sample files in the engine's unit
+// tests (engine/src/report/tests.rs); here they check what the binary writes.
+use cicada_engine::report::{
+    EXCEPTIONS_CSV_HEADER as EXCEPTIONS_HEADER, FAILURES_CSV_HEADER as FAILURES_HEADER, JSON_KEYS,
+    STATS_CSV_HEADER as STATS_HEADER, STATS_HISTORY_CSV_HEADER as HISTORY_HEADER,
+};
 
 /// Each user gets `/hello` and a 404 `K` times, then stops: exact counts.
 fn script(k: u32) -> Script {

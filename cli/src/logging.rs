@@ -87,7 +87,7 @@ fn local_timestamp() -> String {
     let offset = local_utc_offset_secs(now.as_secs() as i64);
     let t = now.as_secs() as i64 + offset;
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = cicada_engine::report::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02},{:03}",
         secs / 3600,
@@ -102,23 +102,9 @@ fn local_utc_offset_secs(unix: i64) -> i64 {
     crate::localtime::utc_offset_secs(unix)
 }
 
-/// Gregorian (year, month, day) of a count of days since 1970-01-01.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
+    use cicada_engine::report::civil_from_days;
 
     #[test]
     fn civil_dates() {

@@ -22,4 +22,5 @@ pub use exceptions_csv::{exceptions_csv, EXCEPTIONS_CSV_HEADER};
 pub use failures_csv::{failures_csv, FAILURES_CSV_HEADER};
 pub use history_csv::{stats_history_csv_header, stats_history_csv_rows, STATS_HISTORY_CSV_HEADER};
 pub use json::{stats_json, JSON_KEYS};
+pub use pytext::civil_from_days;
 pub use stats_csv::{stats_csv, STATS_CSV_HEADER};

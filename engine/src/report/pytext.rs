@@ -105,7 +105,7 @@ pub(crate) fn utc_timestamp(unix: f64) -> String {
 
 /// Gregorian (year, month, day) of a count of days since 1970-01-01 (Howard Hinnant's
 /// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
