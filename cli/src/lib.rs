@@ -16,6 +16,8 @@ mod logging;
 mod outputs;
 mod settings;
 mod summary;
+#[cfg(test)]
+mod test_support;
 mod thresholds;
 mod verdict;
 

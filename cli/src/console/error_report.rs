@@ -27,8 +27,8 @@ pub fn error_report(snap: &StatsSnapshot, nw: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{error, headless_failures_final, snapshot};
     use super::*;
+    use crate::test_support::{error, headless_failures_final, snapshot};
 
     const HEADER: &str = "# occurrences      Error                                                                                               ";
     const SEPARATOR_80: &str = "------------------|---------------------------------------------------------------------------------------------------------------------------------------------";

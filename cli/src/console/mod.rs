@@ -15,9 +15,6 @@ pub use percentiles_table::percentile_table;
 pub use requests_table::stats_table;
 pub use width::name_width;
 
-#[cfg(test)]
-mod test_support;
-
 /// Joins a table's lines the way Locust logs them, one line each, then the empty line Locust
 /// logs after every table.
 fn render(lines: Vec<String>) -> String {

@@ -58,8 +58,8 @@ fn percent_label(p: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{entry, headless_failures_final, headless_ok_final, snapshot};
     use super::*;
+    use crate::test_support::{entry, headless_failures_final, headless_ok_final, snapshot};
 
     const HEADER_80: &str = "Type     Name                                                                                  50%    66%    75%    80%    90%    95%    98%    99%  99.9% 99.99%   100% # reqs";
     const SEPARATOR_80: &str = "--------|--------------------------------------------------------------------------------|--------|------|------|------|------|------|------|------|------|------|------|------";

@@ -92,10 +92,10 @@ fn py_int(v: f64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{
+    use super::*;
+    use crate::test_support::{
         entry, failing, headless_failures_final, headless_ok_final, snapshot,
     };
-    use super::*;
 
     const HEADER_80: &str = "Type     Name                                                                          # reqs      # fails |    Avg     Min     Max    Med |   req/s  failures/s";
     const SEPARATOR_80: &str = "--------|----------------------------------------------------------------------------|-------|-------------|-------|-------|-------|-------|--------|-----------";

@@ -88,13 +88,13 @@ fn numbers(n: &Numbers) -> Map<String, Value> {
 mod tests {
     use super::super::RunInfo;
     use super::*;
-    use crate::thresholds::test_support::{entry, snapshot};
+    use crate::test_support::{entry, failing, snapshot};
     use crate::thresholds::{evaluate, parse};
 
     #[test]
     fn verdict_thresholds_totals_and_entries() {
         let snap = snapshot(
-            vec![entry("POST", "/b", &[20.0, 40.0], 1), entry("GET", "/a", &[10.0; 3], 0)],
+            vec![failing(entry("POST", "/b", &[20.0, 40.0]), 1), entry("GET", "/a", &[10.0; 3])],
             5.0,
         );
         let thresholds = vec![

@@ -160,7 +160,7 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::super::RunInfo;
     use super::*;
-    use crate::thresholds::test_support::{entry, error, snapshot};
+    use crate::test_support::{entry, error, failing, snapshot};
     use crate::thresholds::{evaluate, parse};
 
     #[test]
@@ -183,8 +183,8 @@ mod tests {
     fn a_failed_run_report() {
         let mut snap = snapshot(
             vec![
-                entry("GET", "/a|b", &[10.0, 20.0], 0),
-                entry("POST", "/login", &[100.0, 100.0, 300.0, 300.0], 2),
+                entry("GET", "/a|b", &[10.0, 20.0]),
+                failing(entry("POST", "/login", &[100.0, 100.0, 300.0, 300.0]), 2),
             ],
             3.0,
         );
@@ -238,7 +238,7 @@ Host `http://127.0.0.1:8080`, 5 users, 3 s
 
     #[test]
     fn a_passing_run_without_thresholds_or_failures() {
-        let snap = snapshot(vec![entry("GET", "/", &[5.0], 0)], 1.0);
+        let snap = snapshot(vec![entry("GET", "/", &[5.0])], 1.0);
         let run = RunInfo { host: None, users: 1, start: 0.0, end: 1.0 };
         let md = render(&Report { snap: &snap, outcomes: &[], exit_code: 0, run });
         assert!(md.starts_with("### cicada load test: PASSED\n\n**PASSED**: no thresholds, 0 of 1 requests failed (exit code 0)\n\nHost (none), 1 users, 1 s\n\n#### Requests\n"), "{md}");
@@ -247,7 +247,7 @@ Host `http://127.0.0.1:8080`, 5 users, 3 s
 
     #[test]
     fn only_the_ten_most_frequent_failures() {
-        let mut snap = snapshot(vec![entry("GET", "/", &[5.0], 1)], 1.0);
+        let mut snap = snapshot(vec![failing(entry("GET", "/", &[5.0]), 1)], 1.0);
         snap.errors = (1..=12).map(|n| error("GET", "/", &format!("e{n}"), n)).collect();
         let run = RunInfo { host: None, users: 1, start: 0.0, end: 1.0 };
         let md = render(&Report { snap: &snap, outcomes: &[], exit_code: 1, run });

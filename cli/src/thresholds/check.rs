@@ -107,8 +107,8 @@ fn measure(metric: Metric, e: &RequestStats, snap: &StatsSnapshot) -> Option<f64
 #[cfg(test)]
 mod tests {
     use super::super::parse::parse;
-    use super::super::test_support::{entry, snapshot};
     use super::*;
+    use crate::test_support::{entry, failing, snapshot};
 
     fn check(expression: &str, snap: &StatsSnapshot) -> Outcome {
         let t = parse(expression).unwrap_or_else(|e| panic!("{e}"));
@@ -120,9 +120,9 @@ mod tests {
     fn sample() -> StatsSnapshot {
         snapshot(
             vec![
-                entry("GET", "/fast", &[10.0; 10], 0),
-                entry("GET", "/slow", &[100.0; 10], 2),
-                entry("POST", "/slow", &[300.0; 10], 0),
+                entry("GET", "/fast", &[10.0; 10]),
+                failing(entry("GET", "/slow", &[100.0; 10]), 2),
+                entry("POST", "/slow", &[300.0; 10]),
             ],
             10.0,
         )
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn names_with_spaces_and_colons_match_exactly() {
-        let snap = snapshot(vec![entry("GET", "log in: step 1", &[5.0], 0)], 1.0);
+        let snap = snapshot(vec![entry("GET", "log in: step 1", &[5.0])], 1.0);
         let out = check("log in: step 1:p95<10", &snap);
         assert_eq!((out.actual, out.passed), (Some(5.0), true));
     }

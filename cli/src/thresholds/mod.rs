@@ -7,9 +7,6 @@ mod check;
 mod parse;
 mod table;
 
-#[cfg(test)]
-pub(crate) mod test_support;
-
 pub(crate) use check::{evaluate, Outcome};
 pub(crate) use parse::{check as check_expression, parse, Threshold};
 pub(crate) use table::{result, show, table, trimmed};

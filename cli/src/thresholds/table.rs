@@ -73,12 +73,12 @@ pub(crate) fn trimmed(value: f64, decimals: usize) -> String {
 mod tests {
     use super::super::check::evaluate;
     use super::super::parse::parse;
-    use super::super::test_support::{entry, snapshot};
     use super::*;
+    use crate::test_support::{entry, failing, snapshot};
 
     #[test]
     fn rows_are_aligned_with_values_and_reasons() {
-        let snap = snapshot(vec![entry("GET", "/api", &[312.0, 12.5], 1)], 2.0);
+        let snap = snapshot(vec![failing(entry("GET", "/api", &[312.0, 12.5]), 1)], 2.0);
         let thresholds: Vec<_> = ["p95<500", "GET /api:avg<100", "fail_ratio<0.01", "/nope:p95<1"]
             .iter()
             .map(|e| parse(e).unwrap_or_else(|e| panic!("{e}")))

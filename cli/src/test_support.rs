@@ -1,13 +1,13 @@
-//! Snapshots for the table tests, built through the engine's public fields so the numbers
+//! Snapshots for the console, threshold and summary tests, built through the engine's public fields so the numbers
 //! of Locust's recorded samples can be reproduced exactly.
 
 use cicada_engine::stats::{ErrorStats, RequestStats, StatsSnapshot};
 
 /// Unix time the test runs start at.
-pub(super) const START: f64 = 1_000.0;
+pub(crate) const START: f64 = 1_000.0;
 
 /// An entry holding one successful request per response time (ms).
-pub(super) fn entry(method: &str, name: &str, times_ms: &[f64]) -> RequestStats {
+pub(crate) fn entry(method: &str, name: &str, times_ms: &[f64]) -> RequestStats {
     let mut e = RequestStats::new(method, name, START);
     for &ms in times_ms {
         let us = (ms * 1000.0).round() as u64;
@@ -21,7 +21,7 @@ pub(super) fn entry(method: &str, name: &str, times_ms: &[f64]) -> RequestStats 
 }
 
 /// Marks the first `n` requests of `e` as failed.
-pub(super) fn failing(mut e: RequestStats, n: u64) -> RequestStats {
+pub(crate) fn failing(mut e: RequestStats, n: u64) -> RequestStats {
     e.num_failures = n;
     e
 }
@@ -29,7 +29,7 @@ pub(super) fn failing(mut e: RequestStats, n: u64) -> RequestStats {
 /// A snapshot of `entries`, their sum as the total, and a run lasting `run_secs` (whole-run
 /// rates divide by it). Per-second counts stay empty, so windowed rates are 0, as in the
 /// first periodic tables of a run.
-pub(super) fn snapshot(entries: Vec<RequestStats>, run_secs: f64) -> StatsSnapshot {
+pub(crate) fn snapshot(entries: Vec<RequestStats>, run_secs: f64) -> StatsSnapshot {
     let mut total = RequestStats::new("", "Aggregated", START);
     for e in &entries {
         total += e;
@@ -41,7 +41,7 @@ pub(super) fn snapshot(entries: Vec<RequestStats>, run_secs: f64) -> StatsSnapsh
 }
 
 /// The final state of headless_ok/stderr_console.txt (48 requests over 3.219 s).
-pub(super) fn headless_ok_final() -> StatsSnapshot {
+pub(crate) fn headless_ok_final() -> StatsSnapshot {
     let root = [
         2., 3., 3., 4., 4., 4., 5., 5., 5., 5., 5., 5., 5., 5., 6., 6., 6., 6., 7., 9., 9., 10.,
         11., 12., 13., 16., 78.2,
@@ -54,7 +54,7 @@ pub(super) fn headless_ok_final() -> StatsSnapshot {
 
 /// The final state of headless_failures/stderr_console.txt: `--json` had zeroed every entry
 /// but not the total, and two kinds of failure were recorded.
-pub(super) fn headless_failures_final() -> StatsSnapshot {
+pub(crate) fn headless_failures_final() -> StatsSnapshot {
     let mut times = vec![2.0];
     for (ms, n) in [
         (3., 12),
@@ -99,7 +99,7 @@ pub(super) fn headless_failures_final() -> StatsSnapshot {
     snap
 }
 
-pub(super) fn error(method: &str, name: &str, error: &str, occurrences: u64) -> ErrorStats {
+pub(crate) fn error(method: &str, name: &str, error: &str, occurrences: u64) -> ErrorStats {
     ErrorStats {
         method: method.into(),
         name: name.into(),
