@@ -16,6 +16,7 @@ mod control;
 mod coordinator;
 mod dispatch;
 pub mod http;
+pub mod locust_dispatch;
 pub mod report;
 mod runtime;
 mod scenario;
