@@ -13,7 +13,9 @@
 //! messages must pass through untouched; `docs/protocol.md` has the details. Decoding never
 //! panics: any bad frame or field is a [`DecodeError`] that names the field.
 //!
-//! The ZMTP transport and the master/worker roles build on this; they live elsewhere.
+//! The messages travel on the **ZMTP transport** ([`Dealer`], [`Router`]): ZMTP 3.1 over TCP
+//! as libzmq speaks it to Locust, on threads and crossbeam channels (`zmtp/mod.rs` says why
+//! it is our own). The master/worker roles build on all this; they live in the engine.
 
 mod bucket;
 mod datetime;
@@ -26,6 +28,7 @@ mod number;
 mod pytext;
 mod stats;
 mod wire;
+mod zmtp;
 
 pub use bucket::bucket_response_time;
 pub use datetime::PyDateTime;
@@ -41,3 +44,4 @@ pub use pytext::python_repr;
 pub use rmpv::Value;
 pub use stats::{error_key, StatsEntry, StatsError, StatsReport};
 pub use wire::{decode_value, encode_value};
+pub use zmtp::{Dealer, Router, RouterEvent, TransportError};
