@@ -7,7 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cicada_engine::{usable_cores, EngineError, OptionValue, RunConfig, Runner, UserClassSpec};
+use cicada_engine::{
+    usable_cores, Control, EngineError, OptionValue, RunConfig, Runner, UserClassSpec,
+};
 use cicada_scripting::{LuaScenario, ScriptError};
 use crossbeam_channel::Receiver;
 
@@ -130,7 +132,19 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         }
         return 0;
     }
-    if !s.headless {
+    if s.master && s.worker {
+        log.error("cicada.main", "The --master argument cannot be combined with --worker");
+        return exit::BAD_ROLE;
+    }
+    if s.worker && s.run_time.is_some() {
+        log.error(
+            "cicada.main",
+            "--run-time should be specified on the master node, and not on worker nodes",
+        );
+        return exit::STARTUP;
+    }
+    // A worker has no web UI and no ramp of its own: the master drives it.
+    if !s.headless && !s.worker {
         eprintln!(
             "cicada: error: this version of cicada has no web UI yet; run with --headless \
              (and -u, -r, -t) to start a test from the command line"
@@ -172,6 +186,13 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
             return exit::STARTUP;
         }
     }
+    if s.worker {
+        let signals = interrupt_channel();
+        return match start_engine(config, scenario, &log) {
+            Ok(control) => crate::worker::run(&control, &s, log, &signals),
+            Err(code) => code,
+        };
+    }
     let verdict = VerdictPlan {
         exit_code_on_error: s.exit_code_on_error,
         thresholds: s.thresholds.clone(),
@@ -197,20 +218,6 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         }
     };
     let signals = interrupt_channel();
-    let control = match Runner::start(config, Arc::new(scenario)) {
-        Ok(c) => c,
-        Err(EngineError::NoUserClass) => {
-            log.error(
-                "cicada.main",
-                "No user class has a task to run (check --tags, --exclude-tags and the class names)",
-            );
-            return exit::STARTUP;
-        }
-        Err(e) => {
-            log.error("cicada.main", &e.to_string());
-            return exit::STARTUP;
-        }
-    };
     let plan = HeadlessPlan {
         users: s.users.unwrap_or(1),
         spawn_rate: s.spawn_rate.unwrap_or(1.0),
@@ -219,7 +226,33 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         verdict,
         reset_stats: s.reset_stats,
     };
+    // A master runs no users: its workers do, and it reads their merged stats.
+    if s.master {
+        return crate::master::run(&s, &selected, &plan, outputs, log, &signals);
+    }
+    let control = match start_engine(config, scenario, &log) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     headless::run(&control, &plan, outputs, &log, &signals)
+}
+
+/// Start the shards, or log why they cannot start and return the exit code.
+fn start_engine(config: RunConfig, scenario: LuaScenario, log: &Log) -> Result<Control, i32> {
+    match Runner::start(config, Arc::new(scenario)) {
+        Ok(c) => Ok(c),
+        Err(EngineError::NoUserClass) => {
+            log.error(
+                "cicada.main",
+                "No user class has a task to run (check --tags, --exclude-tags and the class names)",
+            );
+            Err(exit::STARTUP)
+        }
+        Err(e) => {
+            log.error("cicada.main", &e.to_string());
+            Err(exit::STARTUP)
+        }
+    }
 }
 
 fn open_log(s: &Settings) -> Result<Log, i32> {

@@ -15,8 +15,10 @@ use std::time::Duration;
 
 use cicada_engine::report;
 use cicada_engine::stats::unix_now;
-use cicada_engine::{Control, StatsSnapshot};
+use cicada_engine::StatsSnapshot;
 use crossbeam_channel::{bounded, select, tick, Sender};
+
+use crate::run_handle::RunHandle;
 
 /// How often the files are written (Locust's `CSV_STATS_INTERVAL_SEC`).
 const INTERVAL: Duration = Duration::from_secs(1);
@@ -74,7 +76,7 @@ impl CsvWriter {
     }
 
     /// Start writing every second, from `control`'s snapshots, on a thread of its own.
-    pub(crate) fn start(&mut self, control: &Control) -> Result<(), String> {
+    pub(crate) fn start(&mut self, control: &impl RunHandle) -> Result<(), String> {
         let State::Opened(files) = std::mem::replace(&mut self.state, State::Done) else {
             return Ok(());
         };

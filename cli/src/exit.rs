@@ -8,11 +8,17 @@
 //! | 1 | the run could not start: locustfile missing or broken, no user class, unknown class name, a shard failed to start, a `--csv` file that cannot be created |
 //! | 2 | bad command line, config file or environment variable |
 //! | 130 | a second Ctrl-C (or SIGTERM) while shutting down: stop without the final report |
+//! | 255 | `--worker` could not reach its master (no `ack` after about 305 s), or its address is invalid; `--master` with `--worker`; `--expect-workers` below 1 (Locust's `sys.exit(-1)`) |
 
 /// Usage errors: flags, config files, `LOCUST_*` variables.
 pub(crate) const USAGE: i32 = 2;
 /// The run could not start.
 pub(crate) const STARTUP: i32 = 1;
+/// A worker that never got its master's `ack`.
+pub(crate) const WORKER_CONNECT: i32 = 255;
+/// Locust's `sys.exit(-1)` for a bad distributed setup: `--master` with `--worker`, or
+/// `--expect-workers` below 1.
+pub(crate) const BAD_ROLE: i32 = 255;
 /// Interrupted twice: no clean shutdown.
 pub(crate) const FORCED: i32 = 130;
 /// A `--threshold` was breached: distinct from Locust's codes, so CI can tell a slow run

@@ -5,13 +5,14 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use cicada_engine::{Control, RunEvent};
+use cicada_engine::RunEvent;
 use crossbeam_channel::{after, never, select, tick, Receiver};
 
 use crate::console;
 use crate::exit;
 use crate::logging::Log;
 use crate::outputs::Outputs;
+use crate::run_handle::RunHandle;
 use crate::verdict::{self, VerdictPlan};
 
 /// How often the periodic table prints (Locust's `CONSOLE_STATS_INTERVAL_SEC`).
@@ -41,7 +42,7 @@ enum End {
 /// Run to the end and return the exit code. `signals` delivers Ctrl-C and SIGTERM;
 /// `outputs` (the CSV and JSON files) are kept current and written a last time at the end.
 pub(crate) fn run(
-    control: &Control,
+    control: &impl RunHandle,
     plan: &HeadlessPlan,
     mut outputs: Outputs,
     log: &Log,
@@ -104,7 +105,7 @@ pub(crate) fn run(
 /// Stop the users, shut the shards down, print the final report and write the outputs from
 /// the stats merged after the shards stopped. Returns the exit code.
 pub(crate) fn finish(
-    control: &Control,
+    control: &impl RunHandle,
     verdict_plan: &VerdictPlan,
     outputs: Outputs,
     log: &Log,
@@ -144,7 +145,7 @@ fn log_spawned(log: &Log, counts: &[(String, u32)]) {
 }
 
 /// Log each distinct task error once, with its traceback, as Locust logs task errors.
-fn log_new_exceptions(control: &Control, log: &Log, logged: &mut HashSet<(String, String)>) {
+fn log_new_exceptions(control: &impl RunHandle, log: &Log, logged: &mut HashSet<(String, String)>) {
     log_exceptions_from(&control.exceptions(), log, logged);
 }
 

@@ -13,13 +13,16 @@ mod limits;
 mod listing;
 mod localtime;
 mod logging;
+mod master;
 mod outputs;
+mod run_handle;
 mod settings;
 mod summary;
 #[cfg(test)]
 mod test_support;
 mod thresholds;
 mod verdict;
+mod worker;
 
 /// Run cicada with the process's arguments; returns the exit code.
 pub fn main() -> i32 {

@@ -5,11 +5,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use cicada_engine::{report, Control, StatsSnapshot};
+use cicada_engine::{report, StatsSnapshot};
 
 use crate::csv_writer::CsvWriter;
 use crate::json_output;
 use crate::logging::Log;
+use crate::run_handle::RunHandle;
 use crate::settings::Settings;
 
 /// The outputs one run asked for.
@@ -32,7 +33,7 @@ impl Outputs {
     }
 
     /// Start the CSV writer thread once the engine runs.
-    pub(crate) fn start(&mut self, control: &Control) -> Result<(), String> {
+    pub(crate) fn start(&mut self, control: &impl RunHandle) -> Result<(), String> {
         match &mut self.csv {
             Some(csv) => csv.start(control),
             None => Ok(()),

@@ -7,7 +7,7 @@ use crossbeam_channel::Receiver;
 use crate::config::RunConfig;
 use crate::coordinator::Coordinator;
 use crate::scenario::{Scenario, UserClassSpec};
-use crate::stats::{ExceptionStats, StatsSnapshot};
+use crate::stats::{ExceptionStats, ShardStats, StatsSnapshot};
 
 /// Where a run is, in Locust's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,31 @@ impl Control {
         }
         self.inner.swarm(users, spawn_rate);
         Ok(())
+    }
+
+    /// Run exactly these many users of each named class, started (or stopped) at once, as a
+    /// Locust worker applies its master's `spawn`: the master paces the ramp. Classes not
+    /// named keep their count; users are spread evenly over the shards; missing users start
+    /// before surplus ones stop. [`RunEvent::SpawningComplete`] follows once every shard has
+    /// applied the targets (only for the latest targets, if several arrive quickly). Starting
+    /// from `Ready` or `Stopped` clears the stats first. A name that is not one of
+    /// [`Control::classes`] is an error, and nothing changes.
+    pub fn set_class_targets(&self, targets: &[(String, u32)]) -> Result<(), EngineError> {
+        self.inner.set_class_targets(targets)
+    }
+
+    /// How long users stopped from now on may finish their task (`--stop-timeout`, or what
+    /// a master sends with each `spawn`).
+    pub fn set_stop_timeout(&self, timeout: std::time::Duration) {
+        self.inner.set_stop_timeout(timeout);
+    }
+
+    /// Every stats delta since the previous call, for a worker's report to its master (Locust
+    /// reports deltas). The shards flush first, so it holds every request recorded before the
+    /// call. The first call returns all the stats since they were last cleared; clearing or
+    /// resetting the stats also empties what has not been taken.
+    pub fn take_report_delta(&self) -> ShardStats {
+        self.inner.take_report()
     }
 
     /// Stop every user (each gets the configured stop timeout to finish its task) and wait

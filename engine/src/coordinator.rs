@@ -11,17 +11,23 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::config::RunConfig;
 use crate::control::{EngineError, RunEvent, RunState};
-use crate::dispatch::{class_counts, shard_targets, ClassShare, StartOrder};
+use crate::dispatch::{class_counts, shard_targets, spread_class_totals, ClassShare, StartOrder};
 use crate::scenario::{Scenario, UserClassSpec};
 use crate::shard::{self, ShardCommand, ShardHandle, ShardSetup};
 use crate::signal::QuitHandle;
-use crate::stats::{Aggregator, ExceptionStats, StatsSnapshot};
+use crate::stats::{Aggregator, ExceptionStats, ShardStats, StatsSnapshot};
 
 /// How often the ramp moves while spawning.
 const RAMP_TICK: Duration = Duration::from_millis(10);
 
 enum Command {
-    Swarm { users: u32, rate: f64 },
+    Swarm {
+        users: u32,
+        rate: f64,
+    },
+    /// Absolute users per class (by scenario index), applied at once; other classes keep
+    /// their count.
+    ClassTargets(Vec<(usize, u32)>),
     Stop(Sender<()>),
     Flush(Sender<()>),
     Reset(Sender<()>),
@@ -106,6 +112,7 @@ impl Coordinator {
             events: events_tx,
             aggregator: aggregator.clone(),
             reset_stats: config.reset_stats,
+            class_totals: None,
             assigned: 0,
             target: 0,
             rate: 1.0,
@@ -130,6 +137,48 @@ impl Coordinator {
 
     pub(crate) fn swarm(&self, users: u32, rate: f64) {
         let _ = self.commands.send(Command::Swarm { users, rate });
+    }
+
+    pub(crate) fn set_class_targets(&self, targets: &[(String, u32)]) -> Result<(), EngineError> {
+        let by_index = targets
+            .iter()
+            .map(|(name, n)| {
+                self.selected
+                    .iter()
+                    .copied()
+                    .find(|&c| &self.all_classes[c].name == name)
+                    .map(|c| (c, *n))
+                    .ok_or_else(|| EngineError::UnknownUserClass(name.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let _ = self.commands.send(Command::ClassTargets(by_index));
+        Ok(())
+    }
+
+    /// Straight to the shards, not through the coordinator thread: a stop that waits for
+    /// users must not hold up a setting that applies to the next stop.
+    pub(crate) fn set_stop_timeout(&self, timeout: Duration) {
+        for shard in self.shards.iter() {
+            shard.send(ShardCommand::StopTimeout(timeout));
+        }
+    }
+
+    /// Also straight to the shards and the aggregator, so a report is never late because
+    /// the coordinator thread is waiting for users to stop.
+    pub(crate) fn take_report(&self) -> ShardStats {
+        let replies: Vec<_> = self
+            .shards
+            .iter()
+            .map(|s| {
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                s.send(ShardCommand::Flush(tx));
+                rx
+            })
+            .collect();
+        for r in replies {
+            let _ = r.recv();
+        }
+        self.aggregator.take_report()
     }
 
     pub(crate) fn stop(&self) {
@@ -212,6 +261,9 @@ struct Ramp {
     events: Sender<RunEvent>,
     aggregator: Aggregator,
     reset_stats: bool,
+    /// The per-class totals last set with absolute targets (a master's `spawn`), while
+    /// they, not the ramp, drive the shards.
+    class_totals: Option<Vec<u32>>,
     /// Users handed to shards now.
     assigned: usize,
     target: usize,
@@ -234,6 +286,7 @@ impl Ramp {
             };
             match rx.recv_timeout(wait) {
                 Ok(Command::Swarm { users, rate }) => self.swarm(users, rate),
+                Ok(Command::ClassTargets(targets)) => self.set_class_targets(targets),
                 Ok(Command::Stop(reply)) => {
                     self.stop();
                     let _ = reply.send(());
@@ -285,10 +338,45 @@ impl Ramp {
         self.rate = rate;
         self.from = self.assigned;
         self.since = Instant::now();
+        self.class_totals = None;
+        self.set_state(RunState::Spawning);
+    }
+
+    fn set_class_targets(&mut self, targets: Vec<(usize, u32)>) {
+        if matches!(self.state(), RunState::Ready | RunState::Stopped) {
+            self.aggregator.clear();
+        }
+        let mut totals = self.class_totals.take().unwrap_or_else(|| {
+            // From the ramp (or nothing): what the ramp handed out is the starting point.
+            class_counts(self.order.prefix(self.assigned), self.class_total)
+        });
+        for (class, n) in targets {
+            totals[class] = n;
+        }
+        self.version += 1;
+        for (i, t) in spread_class_totals(&totals, self.shards.len()).into_iter().enumerate() {
+            self.shards[i].send(ShardCommand::Targets(t, self.version));
+        }
+        let sum = totals.iter().map(|&n| n as usize).sum();
+        (self.assigned, self.target, self.from) = (sum, sum, sum);
+        self.class_totals = Some(totals);
         self.set_state(RunState::Spawning);
     }
 
     fn step(&mut self) {
+        if let Some(totals) = &self.class_totals {
+            // Absolute targets were sent whole: spawning is complete once shards applied them.
+            if self.shards.iter().all(|s| s.applied.load(Ordering::Acquire) >= self.version) {
+                self.set_state(RunState::Running);
+                let named = self
+                    .selected
+                    .iter()
+                    .map(|&c| (self.classes[c].name.clone(), totals[c]))
+                    .collect();
+                let _ = self.events.send(RunEvent::SpawningComplete(named));
+            }
+            return;
+        }
         let moved = (self.rate * self.since.elapsed().as_secs_f64()).floor() as usize + 1;
         let next = if self.target >= self.from {
             (self.from + moved).min(self.target)
@@ -341,6 +429,7 @@ impl Ramp {
         }
         self.assigned = 0;
         self.target = 0;
+        self.class_totals = None;
         self.aggregator.sync();
         self.set_state(RunState::Stopped);
         let _ = self.events.send(RunEvent::Stopped);

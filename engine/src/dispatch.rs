@@ -89,6 +89,23 @@ pub(crate) fn shard_targets(order: &[usize], shards: usize, classes: usize) -> V
     targets
 }
 
+/// Users per class on each shard for absolute per-class totals (what a master's `spawn`
+/// asks for). Each class is spread evenly; its remainder goes to the shards from the class's
+/// index on, so classes with one user each land on different shards, and raising or
+/// lowering a total by one changes one shard only.
+pub(crate) fn spread_class_totals(totals: &[u32], shards: usize) -> Vec<Vec<u32>> {
+    let shards = shards.max(1);
+    let mut targets = vec![vec![0u32; totals.len()]; shards];
+    for (class, &n) in totals.iter().enumerate() {
+        let (base, rem) = (n / shards as u32, n as usize % shards);
+        for (s, t) in targets.iter_mut().enumerate() {
+            let from_first = (s + shards - class % shards) % shards;
+            t[class] = base + u32::from(from_first < rem);
+        }
+    }
+    targets
+}
+
 /// Users per class over all shards.
 pub(crate) fn class_counts(order: &[usize], classes: usize) -> Vec<u32> {
     let mut counts = vec![0u32; classes];
@@ -123,6 +140,24 @@ mod tests {
         let mut only_fixed = StartOrder::new(vec![share(0, 1, Some(3))]);
         assert_eq!(only_fixed.capacity(), 3);
         assert_eq!(only_fixed.prefix(10).len(), 3);
+    }
+
+    #[test]
+    fn class_totals_spread_evenly_and_change_one_shard_at_a_time() {
+        assert_eq!(spread_class_totals(&[5, 1, 1], 2), vec![vec![3, 0, 1], vec![2, 1, 0]]);
+        for shards in 1..5 {
+            for n in 0..20u32 {
+                let now = spread_class_totals(&[n, n], shards);
+                let next = spread_class_totals(&[n + 1, n + 1], shards);
+                for class in 0..2 {
+                    let sum: u32 = now.iter().map(|t| t[class]).sum();
+                    assert_eq!(sum, n);
+                    let changed = (0..shards).filter(|&s| now[s][class] != next[s][class]);
+                    assert_eq!(changed.count(), 1, "{shards} shards, {n} users");
+                }
+            }
+        }
+        assert_eq!(spread_class_totals(&[3], 0), vec![vec![3]]);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!
 //! Everything outside the engine drives it through [`Control`], which [`Runner::start`]
 //! returns; scenarios plug in through the [`Scenario`] traits, so the engine knows nothing
-//! of Lua, command lines or web servers.
+//! of Lua, command lines or web servers. The [`worker`] role runs the same engine under a
+//! Locust master, as one worker that uses every shard.
 
 mod config;
 mod control;
@@ -17,6 +18,7 @@ mod coordinator;
 mod dispatch;
 pub mod http;
 pub mod locust_dispatch;
+pub mod master;
 pub mod report;
 mod runtime;
 mod scenario;
@@ -27,6 +29,7 @@ mod timespan;
 mod user;
 mod user_context;
 mod wait;
+pub mod worker;
 
 pub use config::{usable_cores, OptionValue, RunConfig};
 pub use control::{Control, EngineError, RunEvent, RunState, Runner};

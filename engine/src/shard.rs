@@ -39,6 +39,8 @@ pub(crate) enum ShardCommand {
     Flush(Sender<()>),
     /// Drop the stats recorded but not yet sent (the aggregator is being reset).
     DiscardStats,
+    /// How long users stopped from now on may finish their task (a master's `spawn` sets it).
+    StopTimeout(Duration),
     /// Run `quitting`, send the last stats and end the thread.
     Exit,
 }
@@ -210,6 +212,7 @@ async fn shard_main(
             Some(ShardCommand::DiscardStats) => {
                 shard.ctx.inner.stats.borrow_mut().take();
             }
+            Some(ShardCommand::StopTimeout(timeout)) => shard.stop_timeout = timeout,
             Some(ShardCommand::Exit) => {
                 shard.stop_all();
                 while !shard.reap() {
@@ -239,14 +242,15 @@ impl Shard {
             self.test_running = true;
             self.scenario.test_start().await;
         }
+        // Start missing users before stopping surplus ones, as a Locust worker does.
         for (class, &target) in targets.iter().enumerate().take(self.assigned.len()) {
-            let current = self.assigned[class];
-            let target = target as usize;
-            if target > current {
-                for _ in current..target {
-                    self.start_user(class);
-                }
-            } else {
+            for _ in self.assigned[class]..target as usize {
+                self.start_user(class);
+            }
+        }
+        for (class, &target) in targets.iter().enumerate().take(self.assigned.len()) {
+            let (current, target) = (self.assigned[class], target as usize);
+            if target < current {
                 // Remove the users started last first, as Locust does.
                 let mut excess = current - target;
                 for slot in self.slots.iter_mut().rev() {

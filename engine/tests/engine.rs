@@ -215,3 +215,57 @@ fn zero_wait_users_without_io_do_not_starve_the_shard() {
     assert_eq!(control.user_count(), 0);
     control.shutdown();
 }
+
+#[test]
+fn class_targets_apply_at_once_and_leave_other_classes_alone() {
+    let (s, on_stops) = scenario(Duration::from_millis(2));
+    let control = Runner::start(RunConfig { shards: 3, ..RunConfig::default() }, s).unwrap();
+    let targets = |pairs: &[(&str, u32)]| -> Vec<(String, u32)> {
+        pairs.iter().map(|&(n, c)| (n.to_owned(), c)).collect()
+    };
+    control.set_class_targets(&targets(&[("A", 4), ("B", 1)])).unwrap();
+    let ev = control.events().recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(ev, RunEvent::SpawningComplete(targets(&[("A", 4), ("B", 1)])));
+    assert_eq!(control.user_counts(), targets(&[("A", 4), ("B", 1)]));
+    assert_eq!(control.state(), RunState::Running);
+    // B is not named: it keeps its user.
+    control.set_class_targets(&targets(&[("A", 1)])).unwrap();
+    let ev = control.events().recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(ev, RunEvent::SpawningComplete(targets(&[("A", 1), ("B", 1)])));
+    wait_for("3 A users to stop", Duration::from_secs(10), || {
+        control.user_counts() == targets(&[("A", 1), ("B", 1)])
+    });
+    assert_eq!(on_stops.load(Ordering::SeqCst), 3);
+    let err = control.set_class_targets(&targets(&[("A", 5), ("Nope", 1)])).unwrap_err();
+    assert_eq!(err.to_string(), "unknown user class: Nope");
+    assert_eq!(control.user_counts(), targets(&[("A", 1), ("B", 1)]));
+    control.stop();
+    assert_eq!(control.user_count(), 0);
+    control.shutdown();
+}
+
+#[test]
+fn report_deltas_add_up_to_the_merged_stats() {
+    let (s, _) = scenario(Duration::from_millis(1));
+    let control = Runner::start(RunConfig { shards: 2, ..RunConfig::default() }, s).unwrap();
+    control.set_class_targets(&[("A".into(), 2), ("B".into(), 2)]).unwrap();
+    let mut reported = 0;
+    let mut reports = 0;
+    while reports < 5 || reported < 100 {
+        std::thread::sleep(Duration::from_millis(20));
+        let delta = control.take_report_delta();
+        reported +=
+            cicada_engine::stats::to_locust_report(&delta, Vec::new()).stats_total.num_requests;
+        reports += 1;
+        assert!(reports < 500, "no requests were reported");
+    }
+    control.stop();
+    let last = cicada_engine::stats::to_locust_report(&control.take_report_delta(), Vec::new());
+    reported += last.stats_total.num_requests;
+    // Every request recorded before a take is in it: nothing is left for the next one.
+    let empty = cicada_engine::stats::to_locust_report(&control.take_report_delta(), Vec::new());
+    assert_eq!(empty.stats_total.num_requests, 0);
+    assert!(empty.stats.is_empty());
+    assert_eq!(reported, control.snapshot().total.num_requests);
+    control.shutdown();
+}

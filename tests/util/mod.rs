@@ -595,6 +595,29 @@ pub fn assert_no_exceptions(snap: &StatsSnapshot) {
 
 /// Bind a port, then free it: connecting there is refused.
 pub fn dead_port() -> u16 {
+    free_port()
+}
+
+/// A loopback port that was free a moment ago, for a server the test starts itself (a
+/// Locust master told where to bind, say).
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local_addr").port()
+}
+
+// ---------------------------------------------------------------------------------------
+// Python
+
+/// The Python that has real Locust 2.47.0 and pyzmq, for interop tests: `$CICADA_PYTHON`,
+/// which `scripts/test.sh` sets. Never skipped: without it the test fails and says how to
+/// get one.
+pub fn python() -> PathBuf {
+    let hint = "the interop tests run real Locust/pyzmq; run \
+                `export CICADA_PYTHON=\"$(scripts/python-env.sh)\"` (it creates \
+                target/python-env once) and run the tests again, or run scripts/test.sh";
+    match std::env::var_os("CICADA_PYTHON") {
+        Some(p) if Path::new(&p).is_file() => PathBuf::from(p),
+        Some(p) => panic!("CICADA_PYTHON={} is not a file; {hint}", Path::new(&p).display()),
+        None => panic!("CICADA_PYTHON is not set; {hint}"),
+    }
 }

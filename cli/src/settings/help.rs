@@ -26,7 +26,23 @@ const EPILOG: &str =
 const GROUPS: &[(Group, &str, Option<&str>)] = &[
     (Group::Common, "Common options", None),
     (Group::WebUi, "Web UI options", None),
-    (Group::Worker, "Worker options", None),
+    (
+        Group::Master,
+        "Master options",
+        Some(
+            "Options for running a Locust Master node when running Locust distributed. A \
+             Master node need Worker nodes that connect to it before it can run load tests.",
+        ),
+    ),
+    (
+        Group::Worker,
+        "Worker options",
+        Some(
+            "Options for running a Locust Worker node when running Locust distributed. \
+             Typically ONLY these options (and --locustfile) need to be specified on workers, \
+             since other options (-u, -r, -t, ...) are controlled by the master node.",
+        ),
+    ),
     (
         Group::Tags,
         "Tag options",

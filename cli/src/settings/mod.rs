@@ -68,6 +68,25 @@ pub(crate) struct Settings {
     pub(crate) headless: bool,
     /// Shard count, -1 or >= 1 (-1 = every usable core): `--processes`, `LOCUST_PROCESSES`.
     pub(crate) processes: Option<i64>,
+    /// Run as one worker under a Locust master: `--worker`, `LOCUST_MODE_WORKER`.
+    pub(crate) worker: bool,
+    /// The master to join: `--master-host` (`LOCUST_MASTER_NODE_HOST`, default 127.0.0.1)
+    /// and `--master-port` (`LOCUST_MASTER_NODE_PORT`, default 5557).
+    pub(crate) master_host: String,
+    pub(crate) master_port: u16,
+    /// Run as a master that Locust workers join: `--master`, `LOCUST_MODE_MASTER`.
+    pub(crate) master: bool,
+    /// Where the master listens: `--master-bind-host` (default `*`) and
+    /// `--master-bind-port` (default 5557).
+    pub(crate) master_bind_host: String,
+    pub(crate) master_bind_port: u16,
+    /// Ready workers a headless master waits for: `--expect-workers` (default 1; a master
+    /// refuses one below 1).
+    pub(crate) expect_workers: i64,
+    /// Give up waiting for them after this long: `--expect-workers-max-wait` (None: never).
+    pub(crate) expect_workers_max_wait: Option<Duration>,
+    /// `--enable-rebalancing`.
+    pub(crate) enable_rebalancing: bool,
     /// Run only tasks with one of these tags: `-T/--tags`, `LOCUST_TAGS` (`[a, b]`), `tags`.
     pub(crate) tags: Option<Vec<String>>,
     /// Skip tasks with any of these tags: `-E/--exclude-tags`, `LOCUST_EXCLUDE_TAGS`.
@@ -190,6 +209,17 @@ impl Settings {
             run_time: seconds("run_time"),
             headless: switch(o, "headless"),
             processes: int(o, "processes"),
+            worker: switch(o, "worker"),
+            master_host: text(o, "master_host").unwrap_or("127.0.0.1").to_owned(),
+            master_port: int(o, "master_port").and_then(|p| u16::try_from(p).ok()).unwrap_or(5557),
+            master: switch(o, "master"),
+            master_bind_host: text(o, "master_bind_host").unwrap_or("*").to_owned(),
+            master_bind_port: int(o, "master_bind_port")
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(5557),
+            expect_workers: int(o, "expect_workers").unwrap_or(1),
+            expect_workers_max_wait: seconds("expect_workers_max_wait").filter(|d| !d.is_zero()),
+            enable_rebalancing: switch(o, "enable_rebalancing"),
             tags: list(o, "tags"),
             exclude_tags: list(o, "exclude_tags"),
             list: switch(o, "list_commands"),

@@ -7,7 +7,10 @@
 //! (`config_file.rs`), `--help` (`help.rs`) and `parsed_options` (`validate.rs`) all follow
 //! from the row. Anything not in the table is an unrecognized argument, as in Locust.
 
-use super::validate::{check_exit_code, check_processes, check_users};
+use super::validate::{
+    check_bind_port, check_exit_code, check_expect_workers, check_max_wait, check_port,
+    check_processes, check_users,
+};
 use crate::thresholds::check_expression;
 
 /// One option.
@@ -78,6 +81,7 @@ pub(super) enum Initial {
 pub(super) enum Group {
     Common,
     WebUi,
+    Master,
     Worker,
     Tags,
     Stats,
@@ -233,6 +237,91 @@ pub(super) const FLAGS: &[Flag] = &[
         help: None,
     },
     Flag {
+        dest: "master",
+        names: &["--master"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: Some("LOCUST_MODE_MASTER"),
+        default: Initial::False,
+        group: Group::Master,
+        help: Some("Launch locust as a master node, to which worker nodes connect."),
+    },
+    Flag {
+        dest: "master_bind_host",
+        names: &["--master-bind-host"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<ip>",
+        env: Some("LOCUST_MASTER_BIND_HOST"),
+        default: Initial::Text("*"),
+        group: Group::Master,
+        help: Some(
+            "IP address for the master to listen on, e.g '192.168.1.1'. Defaults to * (all \
+             available interfaces).",
+        ),
+    },
+    Flag {
+        dest: "master_bind_port",
+        names: &["--master-bind-port"],
+        kind: Kind::Value(Parse::Int(check_bind_port)),
+        metavar: "<port number>",
+        env: Some("LOCUST_MASTER_BIND_PORT"),
+        default: Initial::Int(5557),
+        group: Group::Master,
+        help: Some("Port for the master to listen on. Defaults to 5557."),
+    },
+    Flag {
+        dest: "expect_workers",
+        names: &["--expect-workers"],
+        kind: Kind::Value(Parse::Int(check_expect_workers)),
+        metavar: "<int>",
+        env: Some("LOCUST_EXPECT_WORKERS"),
+        default: Initial::Int(1),
+        group: Group::Master,
+        help: Some(
+            "Delay starting the test until this number of workers have connected (only used \
+             in combination with --headless/--autostart).",
+        ),
+    },
+    Flag {
+        dest: "expect_workers_max_wait",
+        names: &["--expect-workers-max-wait"],
+        kind: Kind::Value(Parse::Int(check_max_wait)),
+        metavar: "<int>",
+        env: Some("LOCUST_EXPECT_WORKERS_MAX_WAIT"),
+        default: Initial::Int(0),
+        group: Group::Master,
+        help: Some(
+            "How long should the master wait for workers to connect before giving up. \
+             Defaults to wait forever",
+        ),
+    },
+    Flag {
+        dest: "enable_rebalancing",
+        names: &["--enable-rebalancing"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: Some("LOCUST_ENABLE_REBALANCING"),
+        default: Initial::False,
+        group: Group::Master,
+        help: Some(
+            "Re-distribute users if new workers are added or removed during a test run. \
+             Experimental.",
+        ),
+    },
+    Flag {
+        dest: "worker",
+        names: &["--worker"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: Some("LOCUST_MODE_WORKER"),
+        default: Initial::False,
+        group: Group::Worker,
+        help: Some(
+            "Set cicada to run in distributed mode with this process as worker: one worker \
+             (using every core) under a Locust master. See docs/distributed.md.",
+        ),
+    },
+    Flag {
         dest: "processes",
         names: &["--processes"],
         kind: Kind::Value(Parse::Int(check_processes)),
@@ -245,6 +334,26 @@ pub(super) const FLAGS: &[Flag] = &[
              event loop and its own share of the users. -1 (and the default) uses every core \
              this process may run on.",
         ),
+    },
+    Flag {
+        dest: "master_host",
+        names: &["--master-host"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<hostname>",
+        env: Some("LOCUST_MASTER_NODE_HOST"),
+        default: Initial::Text("127.0.0.1"),
+        group: Group::Worker,
+        help: Some("Hostname of locust master node to connect to. Defaults to 127.0.0.1."),
+    },
+    Flag {
+        dest: "master_port",
+        names: &["--master-port"],
+        kind: Kind::Value(Parse::Int(check_port)),
+        metavar: "<port number>",
+        env: Some("LOCUST_MASTER_NODE_PORT"),
+        default: Initial::Int(5557),
+        group: Group::Worker,
+        help: Some("Port to connect to on master node. Defaults to 5557."),
     },
     Flag {
         dest: "tags",

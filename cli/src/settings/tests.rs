@@ -287,7 +287,7 @@ fn unknown_flags_are_unrecognized_with_a_suggestion() {
     // Flags of Locust that this version does not have yet are unknown too, all listed.
     assert_eq!(
         error(&["--autostart", "--web-port=9000"]),
-        "cicada: error: unrecognized arguments: --autostart --web-port=9000\n"
+        "cicada: error: unrecognized arguments: --autostart --web-port=9000\nDid you mean '--master'?\n"
     );
     assert_eq!(
         error(&["--headless=1"]),
@@ -321,6 +321,28 @@ fn processes_is_minus_one_or_a_count() {
     assert_eq!(
         error(&["--processes", "x"]),
         "cicada: error: argument --processes: invalid int value: 'x'\n"
+    );
+}
+
+#[test]
+fn worker_flags_and_their_variables() {
+    let s = settings(&[]);
+    assert!(!s.worker);
+    assert_eq!((s.master_host.as_str(), s.master_port), ("127.0.0.1", 5557));
+    let s = settings(&["--worker", "--master-host", "m.example", "--master-port", "6000"]);
+    assert!(s.worker);
+    assert_eq!((s.master_host.as_str(), s.master_port), ("m.example", 6000));
+    let env = [
+        ("LOCUST_MODE_WORKER", "true"),
+        ("LOCUST_MASTER_NODE_HOST", "env.example"),
+        ("LOCUST_MASTER_NODE_PORT", "7000"),
+    ];
+    let s = settings_env(&[], &env);
+    assert!(s.worker);
+    assert_eq!((s.master_host.as_str(), s.master_port), ("env.example", 7000));
+    assert_eq!(
+        error(&["--master-port", "70000"]),
+        "cicada: error: argument --master-port: invalid port 70000 (use 1 to 65535)\n"
     );
 }
 
@@ -833,6 +855,15 @@ fn options_map_holds_every_dest() {
         ("logfile", OptionValue::None),
         ("exit_code_on_error", OptionValue::Int(1)),
         ("processes", OptionValue::None),
+        ("master", OptionValue::Bool(false)),
+        ("master_bind_host", OptionValue::Str("*".into())),
+        ("master_bind_port", OptionValue::Int(5557)),
+        ("expect_workers", OptionValue::Int(1)),
+        ("expect_workers_max_wait", OptionValue::Int(0)),
+        ("enable_rebalancing", OptionValue::Bool(false)),
+        ("worker", OptionValue::Bool(false)),
+        ("master_host", OptionValue::Str("127.0.0.1".into())),
+        ("master_port", OptionValue::Int(5557)),
         ("list_commands", OptionValue::Bool(false)),
         ("show_task_ratio", OptionValue::Bool(false)),
         ("show_task_ratio_json", OptionValue::Bool(false)),

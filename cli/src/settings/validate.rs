@@ -122,6 +122,43 @@ pub(super) fn check_processes(n: i64) -> Result<(), String> {
     }
 }
 
+/// `--master-port`: a TCP port.
+pub(super) fn check_port(n: i64) -> Result<(), String> {
+    if (1..=65535).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("invalid port {n} (use 1 to 65535)"))
+    }
+}
+
+/// `--master-bind-port`: a TCP port, or 0 for any free one.
+pub(super) fn check_bind_port(n: i64) -> Result<(), String> {
+    if (0..=65535).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("invalid port {n} (use 0 to 65535)"))
+    }
+}
+
+/// `--expect-workers`: any int here; a master refuses one below 1 as Locust does (exit
+/// 255, after the log is set up), not as a usage error.
+pub(super) fn check_expect_workers(n: i64) -> Result<(), String> {
+    if i32::try_from(n).is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{n} is too large"))
+    }
+}
+
+/// `--expect-workers-max-wait`: seconds, 0 for no limit.
+pub(super) fn check_max_wait(n: i64) -> Result<(), String> {
+    if n >= 0 {
+        Ok(())
+    } else {
+        Err(format!("must be 0 (wait forever) or more seconds, got {n}"))
+    }
+}
+
 /// `--exit-code-on-error`: a process exit code.
 pub(super) fn check_exit_code(n: i64) -> Result<(), String> {
     if i32::try_from(n).is_ok() {

@@ -22,12 +22,18 @@ pub(crate) enum StatsMessage {
     Clear(Sender<()>),
     /// Only reply: everything sent before it has been merged.
     Sync(Sender<()>),
+    /// Reply with every delta merged since the previous `TakeReport` (a worker's report to
+    /// its master), and start the next one empty.
+    TakeReport(Sender<ShardStats>),
 }
 
 /// The merged stats and the once-a-second copies behind the "current" percentiles.
 struct Merged {
     stats: ShardStats,
     windows: RecentWindows,
+    /// The deltas since the last report to a master: a second sum of the same deltas.
+    /// `None` until the first report is taken, so a run that never reports pays nothing.
+    report: Option<ShardStats>,
 }
 
 /// The handle to the merged view; the thread ends when every sender is dropped.
@@ -42,6 +48,7 @@ impl Aggregator {
         let merged = Arc::new(Mutex::new(Merged {
             stats: ShardStats::new(unix_now()),
             windows: RecentWindows::default(),
+            report: None,
         }));
         let (tx, rx) = crossbeam_channel::unbounded();
         let view = Arc::clone(&merged);
@@ -66,6 +73,19 @@ impl Aggregator {
     /// Wait until every delta sent so far has been merged (messages are handled in order).
     pub(crate) fn sync(&self) {
         self.round_trip(StatsMessage::Sync);
+    }
+
+    /// Every delta merged since the previous call; the first call returns everything merged
+    /// since the stats were last cleared. What shards hold but have not sent is not in it:
+    /// have them flush first.
+    pub(crate) fn take_report(&self) -> ShardStats {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.tx.send(StatsMessage::TakeReport(tx)).is_ok() {
+            if let Ok(report) = rx.recv() {
+                return report;
+            }
+        }
+        ShardStats::new(unix_now())
     }
 
     pub(crate) fn snapshot(&self, user_count: u32) -> StatsSnapshot {
@@ -111,22 +131,44 @@ fn run(rx: Receiver<StatsMessage>, merged: Arc<Mutex<Merged>>) {
         if second > remembered {
             // The state at the start of this second is the end of the one before (Locust
             // files it under t - 1 the same way).
-            let Merged { stats, windows } = &mut *m;
+            let Merged { stats, windows, .. } = &mut *m;
             windows.remember(second - 1, stats);
             remembered = second;
         }
         match msg {
             None => {}
-            Some(StatsMessage::Delta(delta)) => m.stats += &*delta,
+            Some(StatsMessage::Delta(delta)) => {
+                m.stats += &*delta;
+                if let Some(report) = &mut m.report {
+                    *report += &*delta;
+                }
+            }
             Some(StatsMessage::Reset(done)) => {
-                m.stats.reset(unix_now());
+                let now = unix_now();
+                m.stats.reset(now);
                 m.windows.clear();
+                // A Python worker's reset empties what it has not reported yet, too.
+                if let Some(report) = &mut m.report {
+                    *report = ShardStats::new(now);
+                }
                 let _ = done.send(());
             }
             Some(StatsMessage::Clear(done)) => {
-                m.stats = ShardStats::new(unix_now());
+                let now = unix_now();
+                m.stats = ShardStats::new(now);
                 m.windows.clear();
+                if let Some(report) = &mut m.report {
+                    *report = ShardStats::new(now);
+                }
                 let _ = done.send(());
+            }
+            Some(StatsMessage::TakeReport(reply)) => {
+                let fresh = ShardStats::new(unix_now());
+                let report = match m.report.replace(fresh) {
+                    Some(report) => report,
+                    None => m.stats.clone(),
+                };
+                let _ = reply.send(report);
             }
             Some(StatsMessage::Sync(done)) => {
                 let _ = done.send(());
