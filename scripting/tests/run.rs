@@ -28,8 +28,10 @@ fn quickstart_runs() {
         Some(&server.url),
         3,
     );
-    run.wait_for("every task to run", |s| {
-        count(s, "GET", "/hello") >= 5
+    // Every user logged in (the last may start after the others have made many requests).
+    run.wait_for("every user to log in and every task to run", |s| {
+        count(s, "POST", "/login") >= 3
+            && count(s, "GET", "/hello") >= 5
             && count(s, "GET", "/item") >= 5
             && count(s, "GET", "/nope") >= 3
     });
