@@ -44,4 +44,7 @@ pub use pytext::python_repr;
 pub use rmpv::Value;
 pub use stats::{error_key, StatsEntry, StatsError, StatsReport};
 pub use wire::{decode_value, encode_value};
+/// For the `fuzz/` targets only.
+#[doc(hidden)]
+pub use zmtp::fuzzing;
 pub use zmtp::{Dealer, Router, RouterEvent, TransportError};

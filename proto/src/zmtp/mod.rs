@@ -23,6 +23,8 @@
 mod command;
 mod dealer;
 mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod greeting;
 mod handshake;
 mod router;
