@@ -8,12 +8,15 @@
 mod util;
 
 mod cli;
+mod cluster;
 mod config;
+mod custom_messages;
 mod custom_users;
 mod distributed;
 mod failures;
 mod fixtures;
 mod http;
+mod locustfile_download;
 mod outputs;
 mod requests;
 mod robustness;

@@ -4,9 +4,10 @@
 use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use cicada_engine::master::LocustfileText;
 use cicada_engine::{
     usable_cores, Control, EngineError, OptionValue, RunConfig, Runner, UserClassSpec,
 };
@@ -89,6 +90,13 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
     };
     let loaded = match source {
         Some((name, text)) => LuaScenario::from_source(name, text),
+        // `-f -`: a worker runs its master's locustfile, named as the master names it.
+        None if s.locustfile == Path::new("-") => {
+            match crate::worker::fetch_locustfile(&s, &log, &interrupt_channel()) {
+                Ok(file) => LuaScenario::from_source(&file.filename, &file.contents),
+                Err(code) => return code,
+            }
+        }
         None => LuaScenario::load(&s.locustfile),
     };
     let scenario = match loaded {
@@ -228,7 +236,14 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
     };
     // A master runs no users: its workers do, and it reads their merged stats.
     if s.master {
-        return crate::master::run(&s, &selected, &plan, outputs, log, &signals);
+        let served = LocustfileText {
+            filename: s
+                .locustfile
+                .file_name()
+                .map_or_else(|| "locustfile.lua".to_owned(), |n| n.to_string_lossy().into_owned()),
+            contents: scenario.source_text().to_owned(),
+        };
+        return crate::master::run(&s, &selected, &plan, served, outputs, log, &signals);
     }
     let control = match start_engine(config, scenario, &log) {
         Ok(c) => c,
@@ -313,8 +328,15 @@ fn check_host(host: &str) -> Result<(), String> {
         .map_err(|e| format!("Cannot resolve --host {host:?}: {e}"))
 }
 
-/// Ctrl-C and SIGTERM as a channel. The second one ends the process at once.
+/// Ctrl-C and SIGTERM as a channel. The second one ends the process at once. The handler
+/// is installed once and every call shares its channel: a `-f -` worker listens during the
+/// download and again once it runs.
 fn interrupt_channel() -> Receiver<()> {
+    static SIGNALS: OnceLock<Receiver<()>> = OnceLock::new();
+    SIGNALS.get_or_init(install_interrupt_handler).clone()
+}
+
+fn install_interrupt_handler() -> Receiver<()> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let mut count = 0u32;
     let installed = ctrlc::set_handler(move || {

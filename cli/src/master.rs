@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cicada_engine::locust_dispatch::UserClass;
-use cicada_engine::master::{self, LogLevel, Master, MasterOptions};
+use cicada_engine::master::{self, LocustfileText, LogLevel, Master, MasterOptions};
 use cicada_engine::UserClassSpec;
 use crossbeam_channel::{after, select, Receiver};
 
@@ -21,11 +21,13 @@ const WAIT_STEP: Duration = Duration::from_secs(1);
 /// Locust logs the wait at debug level for this long, then at info.
 const QUIET_WAIT: Duration = Duration::from_secs(5);
 
-/// Serve the workers through a headless run; returns the exit code.
+/// Serve the workers through a headless run, and `locustfile` to `-f -` workers; returns the
+/// exit code.
 pub(crate) fn run(
     s: &Settings,
     classes: &[&UserClassSpec],
     plan: &HeadlessPlan,
+    locustfile: LocustfileText,
     outputs: Outputs,
     log: Log,
     signals: &Receiver<()>,
@@ -57,6 +59,8 @@ pub(crate) fn run(
         parsed_options: master::parsed_options(&s.options),
         enable_rebalancing: s.enable_rebalancing,
         reset_stats: s.reset_stats,
+        // For `cicada --worker -f -`.
+        locustfile: Some(locustfile),
         timings: Default::default(),
         log: Arc::new(move |level, message| sink.write(level_of(level), "cicada.runners", message)),
     };

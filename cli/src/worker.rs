@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cicada_engine::worker::{self, WorkerEnd, WorkerError, WorkerLogLevel, WorkerOptions};
+use cicada_engine::worker::{
+    self, DownloadError, DownloadTimings, LocustfileText, WorkerEnd, WorkerError, WorkerLogLevel,
+    WorkerOptions,
+};
 use cicada_engine::Control;
 use crossbeam_channel::Receiver;
 
@@ -50,6 +53,49 @@ pub(crate) fn run(control: &Control, s: &Settings, log: Log, signals: &Receiver<
     };
     log.info("cicada.main", &format!("Shutting down (exit code {code})"));
     code
+}
+
+/// `-f -`: the master's locustfile, or the exit code after saying why there is none (1 as
+/// in Locust; 255 for an address that cannot be used, as for the worker's own connection).
+pub(crate) fn fetch_locustfile(
+    s: &Settings,
+    log: &Log,
+    signals: &Receiver<()>,
+) -> Result<LocustfileText, i32> {
+    let fail = |message: &str| {
+        log.error("cicada.main", message);
+        if s.skip_log_setup {
+            eprintln!("{message}");
+        }
+    };
+    if !s.worker {
+        fail("locustfile was set to '-' (meaning to download from master) but --worker was not specified.");
+        return Err(exit::STARTUP);
+    }
+    let master = format!("{}:{}", s.master_host, s.master_port);
+    log.info("cicada.main", &format!("Downloading the locustfile from the master at {master}"));
+    let connect = worker::dealer(master.clone());
+    match worker::download_locustfile(&connect, &master, DownloadTimings::default(), signals) {
+        Ok(file) => {
+            log.info(
+                "cicada.main",
+                &format!("Got locustfile {} ({} bytes)", file.filename, file.contents.len()),
+            );
+            Ok(file)
+        }
+        Err(DownloadError::Interrupted) => {
+            log.info("cicada.main", "Got interrupt signal, shutting down");
+            Err(0)
+        }
+        Err(e @ DownloadError::Connect { .. }) => {
+            fail(&e.to_string());
+            Err(exit::WORKER_CONNECT)
+        }
+        Err(e) => {
+            fail(&e.to_string());
+            Err(exit::STARTUP)
+        }
+    }
 }
 
 fn level_of(level: WorkerLogLevel) -> Level {

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use cicada_proto::Message;
 use crossbeam_channel::Receiver;
 
 use crate::config::RunConfig;
 use crate::coordinator::Coordinator;
+use crate::custom_message::{Delivery, MessageOutlet};
 use crate::scenario::{Scenario, UserClassSpec};
 use crate::stats::{ExceptionStats, ShardStats, StatsSnapshot};
 
@@ -168,6 +170,19 @@ impl Control {
     /// The classes this run uses (after filtering by name), as the scenario declared them.
     pub fn classes(&self) -> &[UserClassSpec] {
         self.inner.classes()
+    }
+
+    /// Send the custom messages scripts send through `outlet` (a worker's link to its
+    /// master) instead of back to this run's own handlers; `None` restores the local
+    /// delivery, Locust's `LocalRunner` behaviour.
+    pub fn set_message_outlet(&self, outlet: Option<MessageOutlet>) {
+        self.inner.messages().set_outlet(outlet);
+    }
+
+    /// Hand a custom message that arrived (from a master, say) to the handlers of its type,
+    /// one per shard; each shard runs its handler as a task of its own.
+    pub fn deliver_message(&self, msg: Message) -> Delivery {
+        self.inner.messages().deliver(msg)
     }
 
     /// Shards (event-loop threads) in this run.

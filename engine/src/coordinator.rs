@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::config::RunConfig;
 use crate::control::{EngineError, RunEvent, RunState};
+use crate::custom_message::MessageHub;
 use crate::dispatch::{class_counts, shard_targets, spread_class_totals, ClassShare, StartOrder};
 use crate::scenario::{Scenario, UserClassSpec};
 use crate::shard::{self, ShardCommand, ShardHandle, ShardSetup};
@@ -45,6 +46,7 @@ pub(crate) struct Coordinator {
     selected: Vec<usize>,
     classes: Vec<UserClassSpec>,
     aggregator: Aggregator,
+    messages: Arc<MessageHub>,
     thread: Mutex<Option<thread::JoinHandle<()>>>,
 }
 
@@ -74,6 +76,7 @@ impl Coordinator {
         let config = Arc::new(RunConfig { shards: config.shards.max(1), ..config });
         let cores = if config.pin_threads { core_affinity::get_core_ids() } else { None };
         let allowed = Arc::new(allowed);
+        let messages = Arc::new(MessageHub::default());
         let mut shards = Vec::with_capacity(config.shards);
         let mut threads = Vec::with_capacity(config.shards);
         for index in 0..config.shards {
@@ -86,6 +89,7 @@ impl Coordinator {
                 allowed_tasks: Arc::clone(&allowed),
                 stats: aggregator.sender(),
                 quit: quit.clone(),
+                messages: Arc::clone(&messages),
             };
             match shard::spawn(setup) {
                 Ok((handle, thread)) => {
@@ -99,6 +103,7 @@ impl Coordinator {
             }
         }
         let shards = Arc::new(shards);
+        messages.set_shards(&shards);
         let state = Arc::new(Mutex::new(RunState::Ready));
         let (commands, rx) = crossbeam_channel::unbounded();
         let ramp = Ramp {
@@ -131,6 +136,7 @@ impl Coordinator {
             all_classes: all,
             selected,
             aggregator,
+            messages,
             thread: Mutex::new(Some(thread)),
         })
     }
@@ -229,6 +235,10 @@ impl Coordinator {
 
     pub(crate) fn classes(&self) -> &[UserClassSpec] {
         &self.classes
+    }
+
+    pub(crate) fn messages(&self) -> &MessageHub {
+        &self.messages
     }
 
     pub(crate) fn shard_count(&self) -> usize {

@@ -15,6 +15,7 @@
 mod config;
 mod control;
 mod coordinator;
+mod custom_message;
 mod dispatch;
 pub mod http;
 pub mod locust_dispatch;
@@ -33,6 +34,7 @@ pub mod worker;
 
 pub use config::{usable_cores, OptionValue, RunConfig};
 pub use control::{Control, EngineError, RunEvent, RunState, Runner};
+pub use custom_message::{Delivery, MessageOutlet, SendMessageError, LOCAL_NODE_ID};
 pub use runtime::{sleep, uses_io_uring};
 pub use scenario::{
     LocalFuture, Scenario, ScenarioError, ShardScenario, TaskError, TaskResult, TaskSpec,

@@ -9,6 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use cicada_proto::Message;
+
 use crate::user_context::{ShardContext, UserContext};
 use crate::wait::WaitTime;
 
@@ -87,6 +89,12 @@ pub trait ShardScenario {
 
     /// The process is about to exit (Locust's `quitting`).
     fn quitting(&self) {}
+
+    /// A custom message for this shard's handler of its type (every shard gets each one).
+    /// The shard runs the future as a task of its own, beside the users.
+    fn message(&self, _msg: &Message) -> LocalFuture<'static, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// One virtual user. Each call returns a future the engine drives; dropping it cancels the work.

@@ -19,6 +19,7 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
 use crate::config::RunConfig;
+use crate::custom_message::MessageHub;
 use crate::http::HttpShard;
 use crate::scenario::{Scenario, ShardScenario, UserClassSpec};
 use crate::signal::{QuitHandle, StopSignal};
@@ -41,6 +42,8 @@ pub(crate) enum ShardCommand {
     DiscardStats,
     /// How long users stopped from now on may finish their task (a master's `spawn` sets it).
     StopTimeout(Duration),
+    /// Run the script's handler for this custom message, as a task of its own.
+    Message(Arc<cicada_proto::Message>),
     /// Run `quitting`, send the last stats and end the thread.
     Exit,
 }
@@ -72,6 +75,7 @@ pub(crate) struct ShardSetup {
     pub(crate) allowed_tasks: Arc<Vec<Vec<(usize, u32)>>>,
     pub(crate) stats: Sender<StatsMessage>,
     pub(crate) quit: QuitHandle,
+    pub(crate) messages: Arc<MessageHub>,
 }
 
 /// Start a shard thread; returns once its scenario half is built (or failed to build), with
@@ -155,6 +159,7 @@ async fn shard_main(
             stats: RefCell::new(ShardStats::default()),
             http: HttpShard::new(),
             quit: setup.quit.clone(),
+            messages: Arc::clone(&setup.messages),
         }),
     };
     let scenario = match setup.scenario.shard(ctx.clone()) {
@@ -213,6 +218,10 @@ async fn shard_main(
                 shard.ctx.inner.stats.borrow_mut().take();
             }
             Some(ShardCommand::StopTimeout(timeout)) => shard.stop_timeout = timeout,
+            Some(ShardCommand::Message(msg)) => {
+                // A task, so a handler that sleeps or makes requests never holds up commands.
+                drop(crate::runtime::spawn(shard.scenario.message(&msg)));
+            }
             Some(ShardCommand::Exit) => {
                 shard.stop_all();
                 while !shard.reap() {

@@ -7,7 +7,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cicada_proto::Message;
+
 use crate::config::OptionValue;
+use crate::custom_message::{MessageHub, SendMessageError};
 use crate::http::{ClientConfig, HttpClient, HttpShard, PoolMode};
 use crate::signal::QuitHandle;
 use crate::stats::{RequestRecord, ShardStats};
@@ -26,6 +29,7 @@ pub(crate) struct ShardShared {
     pub(crate) stats: RefCell<ShardStats>,
     pub(crate) http: Rc<HttpShard>,
     pub(crate) quit: QuitHandle,
+    pub(crate) messages: Arc<MessageHub>,
 }
 
 impl ShardContext {
@@ -62,6 +66,19 @@ impl ShardContext {
     /// Ask the whole run to stop (Locust's `environment.runner.quit()`).
     pub fn quit(&self) {
         self.inner.quit.request();
+    }
+
+    /// Send a custom message (Locust's `runner.send_message`): to the master from a worker,
+    /// else to this run's own handlers on every shard. The envelope's node id is the role's
+    /// to fill (a worker puts its own id; a local run `"local"`).
+    pub fn send_message(&self, msg: Message) -> Result<(), SendMessageError> {
+        self.inner.messages.send(msg)
+    }
+
+    /// The scenario on this shard handles custom messages of type `kind` (Locust's
+    /// `runner.register_message`); messages of types no shard registered are logged as unknown.
+    pub fn register_message(&self, kind: &str) {
+        self.inner.messages.register(kind);
     }
 
     /// A new HTTP client on this shard's connection state.

@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cicada_engine::locust_dispatch::UserClass;
-use cicada_engine::master::{self, Master, MasterOptions, MasterTimings};
+use cicada_engine::master::{self, LocustfileText, Master, MasterOptions, MasterTimings};
 use cicada_engine::stats::{to_locust_report, ShardStats};
 use cicada_engine::{RequestRecord, RunEvent};
 use cicada_proto::{
-    ClientReady, Dealer, MasterMessage, WorkerHeartbeat, WorkerMessage, WorkerSpawningComplete,
-    WorkerState,
+    ClientReady, Dealer, LocustfileItem, LocustfileReply, LocustfileRequest, MasterMessage,
+    WorkerHeartbeat, WorkerMessage, WorkerSpawningComplete, WorkerState,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -63,6 +63,10 @@ fn start_master(log: Arc<Mutex<Vec<String>>>, rebalancing: bool) -> Master {
         parsed_options: Vec::new(),
         enable_rebalancing: rebalancing,
         reset_stats: false,
+        locustfile: Some(LocustfileText {
+            filename: "script.lua".into(),
+            contents: "-- the master's scenario\n".into(),
+        }),
         timings: MasterTimings {
             heartbeat: Duration::from_millis(50),
             quit_grace: Duration::from_millis(100),
@@ -209,5 +213,96 @@ fn a_worker_joining_a_running_test_gets_its_share_at_once() {
     assert_eq!(spawn_counts(w1.recv()), counts(&[("A", 2), ("B", 0)]));
     assert_eq!(spawn_counts(w2.recv()), counts(&[("A", 1), ("B", 1)]));
     assert_eq!(spawn_counts(w3.recv()), counts(&[("A", 1), ("B", 1)]));
+    master.shutdown();
+}
+
+#[test]
+fn a_locustfile_request_gets_the_file_and_never_registers_the_asker() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let master = start_master(Arc::clone(&log), false);
+    let temp = Worker::connect(&master, "hostA_download_locustfile_0123");
+    temp.send(WorkerMessage::Locustfile(LocustfileRequest { version: "0.1.0".into() }));
+    match temp.recv() {
+        MasterMessage::Locustfile(LocustfileReply::Files(items)) => assert_eq!(
+            items,
+            [LocustfileItem::File {
+                filename: "script.lua".into(),
+                contents: "-- the master's scenario\n".into(),
+            }]
+        ),
+        other => panic!("expected the locustfile, got {other:?}"),
+    }
+    // The temporary id is no worker: the next real one gets index 0.
+    assert!(master.workers().is_empty());
+    let w = join(&master, "hostA_aaa", 0);
+    wait_until("one ready worker", || master.ready_workers() == 1);
+    drop(w);
+    master.shutdown();
+}
+
+#[test]
+fn a_dead_worker_is_removed_and_its_users_dealt_to_the_others() {
+    // Without --enable-rebalancing a missing worker's users are re-dealt only when it is
+    // deleted, 60 ticks after it went missing (reference §7.6).
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let master = start_master(Arc::clone(&log), false);
+    let a = join(&master, "hostA_aaa", 0);
+    let b = join(&master, "hostA_bbb", 1);
+    wait_until("two ready workers", || master.ready_workers() == 2);
+    master.swarm(6, 6.0).unwrap();
+    let (ca, cb) = (spawn_counts(a.recv()), spawn_counts(b.recv()));
+    complete(&a, ca);
+    complete(&b, cb);
+    assert!(matches!(master.events().recv_timeout(WAIT), Ok(RunEvent::SpawningComplete(_))));
+    assert!(matches!(a.recv(), MasterMessage::SpawningComplete(_)));
+
+    // b falls silent while a keeps beating; a hears nothing but echoes until b is deleted.
+    let deadline = Instant::now() + WAIT;
+    let mut missing_at = None;
+    let mut last_beat = Instant::now();
+    let respawn = loop {
+        assert!(Instant::now() < deadline, "no re-deal; log: {:?}", log.lock().unwrap());
+        // a's heartbeat period: each echo wakes this loop, which must not answer it at once.
+        if last_beat.elapsed() >= Duration::from_millis(20) {
+            a.heartbeat();
+            last_beat = Instant::now();
+        }
+        let b_missing =
+            || master.workers().iter().any(|w| w.id == "hostA_bbb" && w.state == "missing");
+        if missing_at.is_none() && b_missing() {
+            assert_eq!(master.user_count(), 3, "a missing worker's users do not count");
+            missing_at = Some(Instant::now());
+        }
+        let Ok(frame) = a.dealer.receiver().recv_timeout(Duration::from_millis(20)) else {
+            continue;
+        };
+        match MasterMessage::decode(&frame).expect("decodes").0 {
+            MasterMessage::Heartbeat => {}
+            MasterMessage::Spawn(s) => break s,
+            other => panic!("expected only heartbeat echoes before the re-deal, got {other:?}"),
+        }
+    };
+    let missing_for = missing_at.expect("b went missing before the re-deal").elapsed();
+    // 59 more 50 ms ticks at least, less the polling slack.
+    assert!(missing_for > Duration::from_millis(2500), "re-dealt after only {missing_for:?}");
+    assert_eq!(respawn.user_classes_count, counts(&[("A", 4), ("B", 2)]));
+    assert!(log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l == "Worker hostA_bbb has been missing for too long, removing it."));
+    // The status readers see is published just after the spawns go out.
+    wait_until("b deleted", || master.workers().iter().map(|w| w.id.as_str()).eq(["hostA_aaa"]));
+    complete(&a, respawn.user_classes_count);
+    let end = Instant::now() + WAIT;
+    loop {
+        match master.events().recv_deadline(end).expect("the re-deal completes") {
+            RunEvent::SpawningComplete(c) => {
+                assert_eq!(c, [("A".to_owned(), 4), ("B".to_owned(), 2)]);
+                break;
+            }
+            _ => continue,
+        }
+    }
     master.shutdown();
 }

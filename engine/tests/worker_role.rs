@@ -244,3 +244,61 @@ fn gives_up_without_an_ack() {
     assert_eq!(sent, ["client_ready", "client_ready", "client_ready", "quit"]);
     control.shutdown();
 }
+
+#[test]
+fn quits_when_the_master_falls_silent() {
+    // A master killed with SIGKILL sends nothing more; the 60 s rule, shortened.
+    let timings = WorkerTimings {
+        heartbeat: Duration::from_millis(20),
+        report: Duration::from_millis(50),
+        master_timeout: Duration::from_millis(300),
+        ..WorkerTimings::default()
+    };
+    let (mut opts, master) = options(timings);
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    opts.log = Arc::new(move |_, line| sink.lock().unwrap().push(line.to_owned()));
+    let control = control();
+    let (_keep, interrupts) = crossbeam_channel::unbounded::<()>();
+    let worker = std::thread::spawn({
+        let control = control.clone();
+        move || run_worker(&control, opts, &interrupts)
+    });
+    master.next("client_ready");
+    master.send(MasterMessage::Ack(Ack { index: Some(0) }));
+    master.send(spawn(10.0, 3));
+    master.next("spawning_complete");
+
+    // Heartbeats for twice the timeout keep it serving: the clock runs from the last one.
+    let beating = std::time::Instant::now();
+    let mut last_beat = beating;
+    while beating.elapsed() < timings.master_timeout * 2 {
+        master.send(MasterMessage::Heartbeat);
+        last_beat = std::time::Instant::now();
+        // The fake master's heartbeat period, not a wait for the worker.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!worker.is_finished(), "quit while the master was beating");
+
+    // Then silence: the users stop, the last report and `quit` go out, the run ends.
+    let mut reported_users = None;
+    loop {
+        let (_, frame) = master.from_worker.recv_timeout(Duration::from_secs(10)).expect("quit");
+        match WorkerMessage::decode(&frame).unwrap().0 {
+            WorkerMessage::Stats(r) => reported_users = Some(r.user_classes_count),
+            WorkerMessage::Quit => break,
+            _ => {}
+        }
+    }
+    let waited = last_beat.elapsed();
+    assert!(waited >= timings.master_timeout, "quit after only {waited:?}");
+    assert_eq!(worker.join().unwrap().unwrap(), WorkerEnd::MasterGone);
+    assert_eq!(reported_users, Some(vec![("Web".to_owned(), 0)]), "the last report");
+    assert_eq!(control.user_count(), 0);
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines.iter().any(|l| l.starts_with("Didn't get heartbeat from master in over")),
+        "{lines:?}"
+    );
+    control.shutdown();
+}

@@ -1,5 +1,6 @@
 //! `self.environment` (also the argument of lifecycle event listeners): the run's `host`,
-//! `parsed_options`, this shard's `shard_index`/`shard_count`, and `runner:quit()`.
+//! `parsed_options`, this shard's `shard_index`/`shard_count`, and `runner` (`quit`, and the
+//! custom messages of `messages.rs`).
 //!
 //! Each shard has its own Lua state, so it behaves like one Locust worker process: module
 //! globals and class attributes are per shard, not shared by the whole run.
@@ -24,7 +25,10 @@ pub(crate) fn create(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Table> {
         }
     }
     env.set("parsed_options", options)?;
-    env.set("runner", runner(lua, shared.ctx.clone(), &shared.quit)?)?;
+    let runner = runner(lua, shared.ctx.clone(), &shared.quit)?;
+    runner.set("send_message", crate::messages::create_send(lua, shared)?)?;
+    runner.set("register_message", crate::messages::create_register(lua, shared)?)?;
+    env.set("runner", runner)?;
     Ok(env)
 }
 

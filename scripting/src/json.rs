@@ -13,7 +13,7 @@ use crate::errors::fail;
 /// Tables nested deeper than this are refused (a table that contains itself, say).
 const MAX_DEPTH: usize = 128;
 
-const ARRAY_MT: &str = "cicada.json.array";
+pub(crate) const ARRAY_MT: &str = "cicada.json.array";
 
 /// `cicada.json.null`.
 pub(crate) fn null() -> Value {
@@ -171,7 +171,7 @@ impl Encoder<'_> {
 }
 
 /// True when the keys of `t` are exactly `1..=len`.
-fn is_sequence(t: &Table, len: usize) -> bool {
+pub(crate) fn is_sequence(t: &Table, len: usize) -> bool {
     let mut count = 0usize;
     let mut only_indices = true;
     let _ = t.for_each(|k: Value, _: Value| {

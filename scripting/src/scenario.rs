@@ -100,6 +100,12 @@ impl LuaScenario {
         &self.source.display
     }
 
+    /// The script's text as it was checked: what a master serves to `-f -` workers, so
+    /// they run exactly what it validated even if the file changes on disk.
+    pub fn source_text(&self) -> &str {
+        &self.source.text
+    }
+
     pub fn limits(&self) -> &ScenarioLimits {
         &self.limits
     }

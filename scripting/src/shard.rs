@@ -9,6 +9,7 @@ use cicada_engine::{
     LocalFuture, ScenarioError, ShardContext, ShardScenario, UserBehavior, UserClassSpec,
     UserContext,
 };
+use cicada_proto::Message;
 use mlua::{Function, Lua, Table, Value};
 
 use crate::class::ClassDef;
@@ -171,5 +172,10 @@ impl ShardScenario for LuaShard {
     fn quitting(&self) {
         let state = &self.state;
         state.events.fire_quitting(&state.shared, &state.environment);
+    }
+
+    fn message(&self, msg: &Message) -> LocalFuture<'static, ()> {
+        let state = &self.state;
+        crate::messages::handle(&state.lua, &state.shared, &state.environment, msg)
     }
 }

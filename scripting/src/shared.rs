@@ -3,6 +3,7 @@
 //! sentinels, and the count of Rust-side bytes the Lua collector cannot see.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     /// Runs script functions under `xpcall` (see `task.rs`).
     pub(crate) trampoline: Function,
     pub(crate) request_listeners: Listeners,
+    /// Custom message handlers by message type (`runner:register_message`).
+    pub(crate) message_handlers: RefCell<HashMap<String, Function>>,
     /// `cicada.StopUser`: raised to stop the current user.
     pub(crate) stop: Table,
     /// Raised by `runner:quit()` to end the current task once the run is told to stop.
@@ -44,6 +47,7 @@ impl Shared {
             guard,
             trampoline,
             request_listeners: Listeners::default(),
+            message_handlers: RefCell::default(),
             stop,
             quit,
             external_bytes: Cell::new(0),

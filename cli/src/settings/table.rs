@@ -140,7 +140,7 @@ pub(super) const FLAGS: &[Flag] = &[
         group: Group::Common,
         help: Some(
             "The Lua file that contains your test, e.g. 'my_test.lua'. Defaults to \
-             'locustfile.lua'.",
+             'locustfile.lua'. On a worker, '-' downloads it from the master.",
         ),
     },
     Flag {

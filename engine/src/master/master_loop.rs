@@ -240,6 +240,8 @@ impl MasterLoop {
                 (class.clone(), u32::try_from(n).unwrap_or(u32::MAX))
             })
             .collect();
+        // Readers that react to the event or to the broadcast must see the new state.
+        self.publish();
         let _ = self.events.send(RunEvent::SpawningComplete(counts));
         let user_count = self.ramp.target_classes.iter().map(|(_, n)| n).sum();
         self.broadcast(&MasterMessage::SpawningComplete(MasterSpawningComplete { user_count }));

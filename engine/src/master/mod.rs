@@ -36,6 +36,7 @@ use cicada_proto::{TransportError, Value};
 use crate::config::OptionValue;
 use crate::locust_dispatch::UserClass;
 
+pub use crate::worker::LocustfileText;
 pub use crate::worker::WorkerLogLevel as LogLevel;
 pub use handle::{Master, WorkerInfo};
 
@@ -83,6 +84,9 @@ pub struct MasterOptions {
     pub enable_rebalancing: bool,
     /// `--reset-stats`: zero the merged stats when a ramp completes.
     pub reset_stats: bool,
+    /// Served to workers started with `-f -` (protocol reference §3 W10/M8); without one
+    /// they get an error reply.
+    pub locustfile: Option<LocustfileText>,
     pub timings: MasterTimings,
     pub log: MasterLog,
 }

@@ -3,7 +3,8 @@
 //! decode is logged, and a known worker is told to `reconnect`.
 
 use cicada_proto::{
-    Ack, ClientReady, LocustfileReply, MasterMessage, WorkerHeartbeat, WorkerMessage,
+    Ack, ClientReady, LocustfileItem, LocustfileReply, MasterMessage, WorkerHeartbeat,
+    WorkerMessage,
 };
 
 use super::master_loop::MasterLoop;
@@ -73,14 +74,8 @@ impl MasterLoop {
             }
             // Kept by Locust for its web UI's log view; this master has no such view.
             WorkerMessage::Logs(_) => {}
-            WorkerMessage::Locustfile(_) => {
-                let reply = LocustfileReply::Error(
-                    "a cicada master serves Lua locustfiles, which a Python worker cannot run; \
-                     give the worker its own locustfile with -f"
-                        .into(),
-                );
-                self.send(&node_id, MasterMessage::Locustfile(reply));
-            }
+            // Answered to the temporary id and never registered, as Locust does.
+            WorkerMessage::Locustfile(req) => self.serve_locustfile(&node_id, &req.version),
             WorkerMessage::Custom(m) => {
                 let index = self.registry.known_index(&node_id);
                 self.log(
@@ -92,6 +87,23 @@ impl MasterLoop {
                 );
             }
         }
+    }
+
+    /// A `-f -` worker asks for the locustfile: the whole Lua file, never the modules it
+    /// `require`s (docs/distributed.md).
+    fn serve_locustfile(&mut self, id: &str, version: &str) {
+        self.log(
+            LogLevel::Debug,
+            &format!("Worker {id} (version {version}) requested the locustfile"),
+        );
+        let reply = match &self.opts.locustfile {
+            Some(file) => LocustfileReply::Files(vec![LocustfileItem::File {
+                filename: file.filename.clone(),
+                contents: file.contents.clone(),
+            }]),
+            None => LocustfileReply::Error("this master has no locustfile to serve".into()),
+        };
+        self.send(id, MasterMessage::Locustfile(reply));
     }
 
     fn client_ready(&mut self, id: &str, version: &ClientReady) {

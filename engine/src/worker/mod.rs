@@ -11,8 +11,12 @@
 //! Threads: the caller's thread runs the message loop (`session.rs`); the heartbeat and the
 //! reports have a thread each (`background.rs`), never a shard, so a busy shard cannot make
 //! the master think this worker is gone.
+//!
+//! `-f -` fetches the locustfile from the master first, on a temporary connection of its
+//! own ([`download_locustfile`]).
 
 mod background;
+mod download;
 mod identity;
 mod link;
 mod messages;
@@ -27,6 +31,7 @@ use crossbeam_channel::Receiver;
 
 use crate::control::Control;
 
+pub use download::{download_locustfile, DownloadError, DownloadTimings, LocustfileText};
 pub use link::{Connect, MasterLink};
 pub use zmtp::dealer;
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use cicada_proto::{ClientReady, MasterMessage, Spawn, WorkerMessage, WorkerState};
+use cicada_proto::{ClientReady, MasterMessage, Message, Spawn, WorkerMessage, WorkerState};
 use crossbeam_channel::{after, select, tick, Receiver};
 
 use super::background::{send_report, Background, SharedState};
@@ -13,6 +13,7 @@ use super::link::Link;
 use super::messages;
 use super::{WorkerEnd, WorkerError, WorkerLog, WorkerLogLevel, WorkerOptions, WorkerTimings};
 use crate::control::{Control, RunEvent};
+use crate::custom_message::{Delivery, MessageOutlet};
 
 /// How often the loop checks its clocks (ack wait, master heartbeat).
 const CHECK: Duration = Duration::from_millis(100);
@@ -51,6 +52,8 @@ impl<'a> Session<'a> {
         let link = Link::open(id, opts.connect)
             .map_err(|reason| WorkerError::Connect { master: master.clone(), reason })?;
         control.set_stop_timeout(opts.stop_timeout);
+        let link = Arc::new(link);
+        control.set_message_outlet(Some(custom_outlet(&link)));
         Ok(Session {
             control,
             master,
@@ -58,7 +61,7 @@ impl<'a> Session<'a> {
             ready_after_stop: opts.ready_after_stop,
             reset_stats: opts.reset_stats,
             log: opts.log,
-            link: Arc::new(link),
+            link,
             state: Arc::new(Mutex::new(WorkerState::Ready)),
             background: None,
             attempts: 0,
@@ -200,11 +203,21 @@ impl<'a> Session<'a> {
             }
             MasterMessage::Locustfile(_) => Step::Go,
             MasterMessage::Custom(m) => {
-                // Scripts cannot register message handlers yet, so nothing can take these.
-                self.log(
-                    WorkerLogLevel::Warning,
-                    &format!("Unknown message type received: {}", m.kind),
-                );
+                let kind = m.kind.clone();
+                match self.control.deliver_message(m) {
+                    Delivery::Queued => self.log(
+                        WorkerLogLevel::Debug,
+                        &format!("Received {kind} message from master"),
+                    ),
+                    Delivery::Unhandled => self.log(
+                        WorkerLogLevel::Warning,
+                        &format!("Unknown message type received: {kind}"),
+                    ),
+                    Delivery::NotStarted => self.log(
+                        WorkerLogLevel::Warning,
+                        &format!("Dropped a {kind} message from master: the shards have ended"),
+                    ),
+                }
                 Step::Go
             }
         }
@@ -329,6 +342,17 @@ impl<'a> Session<'a> {
     fn log(&self, level: WorkerLogLevel, message: &str) {
         (self.log)(level, message);
     }
+}
+
+/// Where scripts' custom messages go on a worker: to the master, with this worker's id as
+/// the node id whatever the script asked for (a Python worker ignores its `client_id` too).
+/// The link queues, so the sending shard never waits for the network.
+fn custom_outlet(link: &Arc<Link>) -> MessageOutlet {
+    let link = Arc::clone(link);
+    Box::new(move |msg: Message| {
+        let msg = Message { node_id: link.id().to_owned(), ..msg };
+        link.send(&WorkerMessage::Custom(msg));
+    })
 }
 
 /// What the loop does after handling one thing.
