@@ -12,6 +12,7 @@ mod cluster;
 mod config;
 mod custom_messages;
 mod custom_users;
+mod debugging;
 mod distributed;
 mod failures;
 mod fixtures;

@@ -140,6 +140,25 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         }
         return 0;
     }
+    if s.check {
+        let allowed: Vec<Vec<(usize, u32)>> =
+            selected.iter().map(|c| allowed_tasks(c, &s)).collect();
+        return match crate::check::summary(scenario.name(), &selected, &allowed) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(message) => {
+                log.error("cicada.main", message);
+                exit::STARTUP
+            }
+        };
+    }
+    if s.single_user {
+        // Locust's run_single_user takes one class: the first one named, else the first.
+        let class = selected.first().map(|c| c.name.clone()).unwrap_or_default();
+        return crate::single_user::run(&s, scenario, class, &log, &interrupt_channel());
+    }
     if s.master && s.worker {
         log.error("cicada.main", "The --master argument cannot be combined with --worker");
         return exit::BAD_ROLE;
@@ -253,14 +272,15 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
 }
 
 /// Start the shards, or log why they cannot start and return the exit code.
-fn start_engine(config: RunConfig, scenario: LuaScenario, log: &Log) -> Result<Control, i32> {
+pub(crate) fn start_engine(
+    config: RunConfig,
+    scenario: LuaScenario,
+    log: &Log,
+) -> Result<Control, i32> {
     match Runner::start(config, Arc::new(scenario)) {
         Ok(c) => Ok(c),
         Err(EngineError::NoUserClass) => {
-            log.error(
-                "cicada.main",
-                "No user class has a task to run (check --tags, --exclude-tags and the class names)",
-            );
+            log.error("cicada.main", crate::check::NO_TASK_LEFT);
             Err(exit::STARTUP)
         }
         Err(e) => {
@@ -315,7 +335,7 @@ fn allowed_tasks(class: &UserClassSpec, s: &Settings) -> Vec<(usize, u32)> {
 
 /// Resolve `--host` before any shard starts, so a typo fails now with the name at fault and
 /// shards never block on DNS.
-fn check_host(host: &str) -> Result<(), String> {
+pub(crate) fn check_host(host: &str) -> Result<(), String> {
     let url = url::Url::parse(host).map_err(|e| {
         format!("Invalid --host {host:?}: {e} (expected a base URL like http://127.0.0.1:8080)")
     })?;

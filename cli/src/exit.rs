@@ -2,10 +2,10 @@
 //!
 //! | code | when |
 //! |---|---|
-//! | 0 | the run ended with no failed request and no error in user code; also `--help`, `--version`, `--list`, `--show-task-ratio[-json]` |
+//! | 0 | the run ended with no failed request and no error in user code; also `--help`, `--version`, `--list`, `--show-task-ratio[-json]`, a passing `--check` |
 //! | 3 | a `--threshold` was breached (wins over the next row; see docs/ci.md) |
 //! | `--exit-code-on-error` (default 1) | any request failed or any task raised an error (Locust's rule; `--exit-code-on-error 0` leaves the verdict to the thresholds) |
-//! | 1 | the run could not start: locustfile missing or broken, no user class, unknown class name, a shard failed to start, a `--csv` file that cannot be created |
+//! | 1 | the run (or `--check`) could not start: locustfile missing or broken, no task left after tag filtering, no user class, unknown class name, a shard failed to start, a `--csv` file that cannot be created |
 //! | 2 | bad command line, config file or environment variable |
 //! | 130 | a second Ctrl-C (or SIGTERM) while shutting down: stop without the final report |
 //! | 255 | `--worker` could not reach its master (no `ack` after about 305 s), or its address is invalid; `--master` with `--worker`; `--expect-workers` below 1 (Locust's `sys.exit(-1)`) |

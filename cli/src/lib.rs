@@ -3,6 +3,7 @@
 //! the console shows Locust's tables. Exit codes follow Locust's (see `exit.rs`).
 
 mod app;
+mod check;
 mod console;
 mod csv_writer;
 mod demo;
@@ -17,6 +18,7 @@ mod master;
 mod outputs;
 mod run_handle;
 mod settings;
+mod single_user;
 mod summary;
 #[cfg(test)]
 mod test_support;

@@ -22,6 +22,7 @@
 
 mod class;
 mod client;
+mod debug;
 mod environment;
 mod errors;
 mod events;
@@ -43,6 +44,7 @@ mod user;
 mod wait;
 mod yield_fix;
 
+pub use debug::{DebugHooks, ErrorHook, ReportedRequest, RequestHook};
 pub use errors::ScriptError;
 pub use guard::{DEFAULT_RUNAWAY_LIMIT, HOOK_INTERVAL};
 pub use scenario::{LuaScenario, ScenarioLimits};

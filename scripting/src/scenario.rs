@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use cicada_engine::{Scenario, ScenarioError, ShardContext, ShardScenario, UserClassSpec};
 
+use crate::debug::DebugHooks;
 use crate::errors::ScriptError;
 use crate::guard::DEFAULT_RUNAWAY_LIMIT;
 use crate::loader::{self, Source};
@@ -43,6 +44,7 @@ pub struct LuaScenario {
     source: Source,
     limits: ScenarioLimits,
     classes: Vec<UserClassSpec>,
+    debug: Option<DebugHooks>,
 }
 
 impl LuaScenario {
@@ -87,7 +89,7 @@ impl LuaScenario {
         if classes.is_empty() {
             return Err(ScriptError::NoUserClass(path));
         }
-        Ok(LuaScenario { source, limits, classes })
+        Ok(LuaScenario { source, limits, classes, debug: None })
     }
 
     /// The classes that can run (not abstract), in the order the script declared them.
@@ -109,6 +111,12 @@ impl LuaScenario {
     pub fn limits(&self) -> &ScenarioLimits {
         &self.limits
     }
+
+    /// Report every request and every error of user code to `hooks`, on every shard
+    /// started from now on (`cicada --single-user`).
+    pub fn set_debug_hooks(&mut self, hooks: DebugHooks) {
+        self.debug = Some(hooks);
+    }
 }
 
 impl Scenario for LuaScenario {
@@ -117,6 +125,12 @@ impl Scenario for LuaScenario {
     }
 
     fn shard(&self, ctx: ShardContext) -> Result<Box<dyn ShardScenario>, ScenarioError> {
-        Ok(Box::new(LuaShard::new(&self.source, &self.limits, &self.classes, ctx)?))
+        Ok(Box::new(LuaShard::new(
+            &self.source,
+            &self.limits,
+            &self.classes,
+            self.debug.as_ref(),
+            ctx,
+        )?))
     }
 }

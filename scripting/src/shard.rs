@@ -14,6 +14,7 @@ use mlua::{Function, Lua, Table, Value};
 
 use crate::class::ClassDef;
 use crate::client::{LuaClient, UserResponses};
+use crate::debug::DebugHooks;
 use crate::errors::root_message;
 use crate::loader::{self, Script, Source};
 use crate::shared::Shared;
@@ -27,6 +28,8 @@ pub(crate) struct ShardState {
     pub(crate) environment: Table,
     events: crate::events::Events,
     classes: Vec<Rc<ClassRuntime>>,
+    /// `--single-user`'s hooks; `None` in normal runs.
+    pub(crate) debug: Option<DebugHooks>,
 }
 
 /// A user class as this shard runs it.
@@ -58,6 +61,7 @@ impl LuaShard {
         source: &Source,
         limits: &ScenarioLimits,
         expected: &[UserClassSpec],
+        debug: Option<&DebugHooks>,
         ctx: ShardContext,
     ) -> Result<LuaShard, ScenarioError> {
         let Script { lua, shared, events, environment, classes } =
@@ -79,11 +83,24 @@ impl LuaShard {
         events
             .fire_init(&shared, &environment)
             .map_err(|e| ScenarioError(format!("an init event listener failed: {e}")))?;
+        if let Some(hooks) = debug {
+            crate::debug::install(&lua, &shared, hooks)
+                .map_err(|e| ScenarioError(root_message(&e)))?;
+        }
         let classes = runnable
             .into_iter()
             .map(|def| runtime(&lua, def, &ctx).map(Rc::new))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(LuaShard { state: Rc::new(ShardState { lua, shared, environment, events, classes }) })
+        Ok(LuaShard {
+            state: Rc::new(ShardState {
+                lua,
+                shared,
+                environment,
+                events,
+                classes,
+                debug: debug.cloned(),
+            }),
+        })
     }
 }
 

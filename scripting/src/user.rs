@@ -16,7 +16,7 @@ use mlua::{Function, RegistryKey, Value};
 use crate::client::UserResponses;
 use crate::errors::message_and_traceback;
 use crate::shard::{ClassRuntime, ShardState};
-use crate::task::{guarded, Raw};
+use crate::task::{guarded, Outcome, Raw};
 use crate::wait::{number, show};
 
 pub(crate) struct LuaUser {
@@ -37,6 +37,9 @@ impl LuaUser {
         let shard = Rc::clone(&self.shard);
         Box::pin(async move {
             let outcome = outcome.await;
+            if let (Some(debug), Outcome::Error { message, traceback }) = (&shard.debug, &outcome) {
+                (debug.on_error)(message, traceback);
+            }
             if let Some(responses) = responses {
                 responses.flush(&shard.lua);
             }

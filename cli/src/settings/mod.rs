@@ -97,6 +97,12 @@ pub(crate) struct Settings {
     pub(crate) show_task_ratio: bool,
     /// Print the task ratios as JSON and exit: `--show-task-ratio-json`.
     pub(crate) show_task_ratio_json: bool,
+    /// Load and validate the scenario, print a summary and exit: `--check`.
+    pub(crate) check: bool,
+    /// Run one user and print each request: `--single-user`.
+    pub(crate) single_user: bool,
+    /// `--single-user`'s extra columns (`time,length,context`): `--single-user-include`.
+    pub(crate) single_user_include: Option<String>,
     /// How long stopping users may finish their task: `-s/--stop-timeout`; default 0.
     pub(crate) stop_timeout: Duration,
     /// Reset the stats when ramp-up ends: `--reset-stats`, `LOCUST_RESET_STATS`.
@@ -225,6 +231,9 @@ impl Settings {
             list: switch(o, "list_commands"),
             show_task_ratio: switch(o, "show_task_ratio"),
             show_task_ratio_json: switch(o, "show_task_ratio_json"),
+            check: switch(o, "check"),
+            single_user: switch(o, "single_user"),
+            single_user_include: text(o, "single_user_include").map(str::to_string),
             stop_timeout: seconds("stop_timeout").unwrap_or(Duration::ZERO),
             reset_stats: switch(o, "reset_stats"),
             only_summary: switch(o, "only_summary"),

@@ -526,6 +526,48 @@ pub(super) const FLAGS: &[Flag] = &[
         ),
     },
     Flag {
+        dest: "check",
+        names: &["--check"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: None,
+        default: Initial::False,
+        group: Group::Other,
+        help: Some(
+            "Load the locustfile, apply --tags, --exclude-tags and the User classes given, \
+             print the classes and their tasks and exit (1 if the script has an error). \
+             Nothing is started.",
+        ),
+    },
+    Flag {
+        dest: "single_user",
+        names: &["--single-user"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: None,
+        default: Initial::False,
+        group: Group::Other,
+        help: Some(
+            "Debug a scenario: run one user of the first (or the given) User class on one \
+             shard until it stops, --run-time or Ctrl-C, printing every request to stdout as \
+             Locust's run_single_user does and user code errors to stderr with their \
+             traceback. Needs no --headless.",
+        ),
+    },
+    Flag {
+        dest: "single_user_include",
+        names: &["--single-user-include"],
+        kind: Kind::Value(Parse::Text),
+        metavar: "<columns>",
+        env: None,
+        default: Initial::None,
+        group: Group::Other,
+        help: Some(
+            "Extra columns for --single-user, comma-separated: time, length, context \
+             (run_single_user's include_time, include_length, include_context).",
+        ),
+    },
+    Flag {
         dest: "version",
         names: &["--version", "-V"],
         kind: Kind::Version,

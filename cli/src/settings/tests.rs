@@ -226,8 +226,8 @@ fn ambiguous_prefixes_are_errors() {
     assert_eq!(
         error(&["--s", "5"]),
         "cicada: error: ambiguous option: --s could match --spawn-rate, --skip-log-setup, \
-         --show-task-ratio, --show-task-ratio-json, --stop-timeout, --summary-md, \
-         --summary-json\n"
+         --show-task-ratio, --show-task-ratio-json, --single-user, --single-user-include, \
+         --stop-timeout, --summary-md, --summary-json\n"
     );
 }
 
@@ -877,6 +877,9 @@ fn options_map_holds_every_dest() {
         ("threshold", OptionValue::None),
         ("summary_md", OptionValue::None),
         ("summary_json", OptionValue::None),
+        ("check", OptionValue::Bool(false)),
+        ("single_user", OptionValue::Bool(false)),
+        ("single_user_include", OptionValue::None),
         ("user_classes", OptionValue::List(strings(&["Web"]))),
     ];
     for (key, value) in &expect {
