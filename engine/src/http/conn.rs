@@ -36,7 +36,9 @@ impl Stream {
     async fn read_spare(&mut self, buf: Vec<u8>, max: usize) -> (io::Result<usize>, Vec<u8>) {
         match self {
             Stream::Plain(s) => rt::read_spare(s, buf, max).await,
-            Stream::Tls(s) => match rt::read_spare(&mut **s, buf, max).await {
+            // Boxed: the TLS read state is large, and inline it would make every request's
+            // future (moved into place once per request) kilobytes bigger.
+            Stream::Tls(s) => match Box::pin(rt::read_spare(&mut **s, buf, max)).await {
                 // Servers often close TLS without close_notify; like Python's ssl module, take
                 // it as end of stream and let the body framing judge whether that was early.
                 (Err(e), buf) if e.kind() == io::ErrorKind::UnexpectedEof => (Ok(0), buf),
@@ -48,7 +50,7 @@ impl Stream {
     async fn write_all(&mut self, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
         match self {
             Stream::Plain(s) => rt::write_all(s, buf).await,
-            Stream::Tls(s) => rt::write_all(&mut **s, buf).await,
+            Stream::Tls(s) => Box::pin(rt::write_all(&mut **s, buf)).await,
         }
     }
 }

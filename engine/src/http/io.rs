@@ -7,10 +7,13 @@
 //!
 //! `within` needs the runtime's timer (`RuntimeBuilder::enable_timer`), which every shard
 //! enables.
+#![allow(unsafe_code)]
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use monoio::buf::IoBufMut;
@@ -50,9 +53,37 @@ pub(crate) async fn write_all<S: AsyncWriteRent>(
 }
 
 /// Runs `fut` to completion, or gives up after `limit` (`None` = no limit) and returns `None`.
-pub(crate) async fn within<F: Future>(limit: Option<Duration>, fut: F) -> Option<F::Output> {
+///
+/// A hand-written future rather than an `async fn`: an `async fn` keeps `fut` as an argument
+/// and again inside the awaited timeout, and what it wraps here is the whole exchange of a
+/// request, so every request's future (moved into place once per request) carried it twice.
+pub(crate) fn within<F: Future>(limit: Option<Duration>, fut: F) -> Within<F> {
     match limit {
-        None => Some(fut.await),
-        Some(limit) => monoio::time::timeout(limit, fut).await.ok(),
+        None => Within::Plain(fut),
+        Some(limit) => Within::Timed(monoio::time::timeout(limit, fut)),
+    }
+}
+
+/// See [`within`].
+// The timed variant is the same future plus its timer; boxing that would cost an allocation
+// per timed request to save the timer's bytes on untimed ones.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Within<F> {
+    Plain(F),
+    Timed(monoio::time::Timeout<F>),
+}
+
+impl<F: Future> Future for Within<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of the one field of each variant: it is never moved out
+        // of the enum, nor the variant changed, while the enum is pinned.
+        unsafe {
+            match self.get_unchecked_mut() {
+                Within::Plain(fut) => Pin::new_unchecked(fut).poll(cx).map(Some),
+                Within::Timed(timed) => Pin::new_unchecked(timed).poll(cx).map(Result::ok),
+            }
+        }
     }
 }
