@@ -2,9 +2,7 @@
 //! to every shard's handler in a local run, and both ways between a cicada worker and a real
 //! Python Locust 2.47 master.
 
-use std::fs::File;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::{self, CliProcess, TempDir};
 
@@ -120,58 +118,31 @@ local Web = cicada.User:extend("Web", { wait_time = cicada.constant(1) })
 Web:task(function() end)
 "#;
 
-/// A Python master that is killed if the test fails before it exits.
-struct Master {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Master {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait(&mut self, timeout: Duration) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the master") {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(start.elapsed() < timeout, "the master did not exit\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Master {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 #[test]
 fn a_cicada_worker_and_a_python_master_exchange_custom_messages() {
     let dir = TempDir::new();
     dir.write("master.py", MASTER_PY);
     let script = util::write_script("worker.lua", WORKER_LUA);
     let port = util::free_port().to_string();
-    let log = dir.path().join("master.log");
-    let out = File::create(&log).expect("create the master's log");
-    let err = out.try_clone().expect("clone a file handle");
-    let child = Command::new(util::python())
-        .args(["-m", "locust", "-f", "master.py", "--master", "--master-bind-host"])
-        .args(["127.0.0.1", "--master-bind-port", &port, "--headless"])
-        .args(["--expect-workers", "1", "-u", "2", "-r", "2", "-t", "3s"])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("start the Python Locust master");
-    let mut master = Master { child, log };
+    let args = [
+        "-f",
+        "master.py",
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        &port,
+        "--headless",
+        "--expect-workers",
+        "1",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "3s",
+    ];
+    let mut master = util::LocustProcess::start(dir.path(), "master", &args);
     let args = ["-f", script.path_str(), "--worker", "--master-port", &port, "--processes", "2"];
     let worker = CliProcess::spawn_with(&args, |cmd| {
         cmd.env_remove("LOCUST_MASTER_NODE_HOST");

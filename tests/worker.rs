@@ -3,11 +3,9 @@
 //!
 //! Needs the Python environment from `scripts/python-env.sh` (`CICADA_PYTHON`).
 
-use std::fs::File;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::util::{self, CliProcess, TempDir, TestServer};
+use crate::util::{self, CliProcess, LocustProcess, TempDir, TestServer};
 
 /// The master's locustfile: only the class name matters (the master never runs users);
 /// it must equal the Lua class name, as with boomer's dummy.py.
@@ -37,62 +35,33 @@ User:task(function(self)
 end)
 "#;
 
-/// A Python master that is killed if the test fails before it exits.
-struct Master {
-    child: Child,
-    dir_log: std::path::PathBuf,
-}
-
-impl Master {
-    fn start(dir: &TempDir, port: u16, users: u32, run_time: &str) -> Master {
-        dir.write("master.py", MASTER_PY);
-        let log = dir.path().join("master.log");
-        let out = File::create(&log).expect("create the master's log");
-        let err = out.try_clone().expect("clone a file handle");
-        let port = port.to_string();
-        let users = users.to_string();
-        // The final JSON, not the CSV: Locust's CSV writer has no final write, so its files
-        // can miss the last second of requests.
-        let json = dir.path().join("m");
-        let child = Command::new(util::python())
-            .args(["-m", "locust", "-f", "master.py", "--master", "--master-bind-host"])
-            .args(["127.0.0.1", "--master-bind-port", &port, "--headless"])
-            .args(["--expect-workers", "1", "-u", &users, "-r", &users, "-t", run_time])
-            .arg("--json-file")
-            .arg(&json)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("start the Python Locust master");
-        Master { child, dir_log: log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.dir_log).unwrap_or_default()
-    }
-
-    /// The exit code, failing the test (and killing the master) after `timeout`.
-    fn wait(&mut self, timeout: Duration) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the master") {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(start.elapsed() < timeout, "the master did not exit\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Master {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// A Python master for `users` users over `run_time`, writing its final stats to
+/// `<dir>/m.json` — the final JSON, not the CSV: Locust's CSV writer has no final write, so
+/// its files can miss the last second of requests.
+fn start_master(dir: &TempDir, port: u16, users: u32, run_time: &str) -> LocustProcess {
+    dir.write("master.py", MASTER_PY);
+    let (port, users) = (port.to_string(), users.to_string());
+    let args = [
+        "-f",
+        "master.py",
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        &port,
+        "--headless",
+        "--expect-workers",
+        "1",
+        "-u",
+        &users,
+        "-r",
+        &users,
+        "-t",
+        run_time,
+        "--json-file",
+        "m",
+    ];
+    LocustProcess::start(dir.path(), "master", &args)
 }
 
 /// The requests in the master's final `--json-file` (every entry's `num_requests`).
@@ -118,7 +87,7 @@ fn a_python_master_counts_every_request_of_a_cicada_worker() {
     let script = util::write_script("worker.lua", WORKER_LUA);
     let dir = TempDir::new();
     let port = util::free_port();
-    let mut master = Master::start(&dir, port, 4, "4s");
+    let mut master = start_master(&dir, port, 4, "4s");
     let worker = start_worker(&script, port, &server);
     let code = master.wait(Duration::from_secs(30));
     let worker = worker.wait(Duration::from_secs(10));
@@ -143,7 +112,7 @@ fn a_worker_started_first_joins_the_master_when_it_comes_up() {
     worker.wait_for_stderr("the first client_ready", util::DEADLINE, |e| {
         e.contains("Connecting to master")
     });
-    let mut master = Master::start(&dir, port, 2, "2s");
+    let mut master = start_master(&dir, port, 2, "2s");
     let code = master.wait(Duration::from_secs(30));
     let worker = worker.wait(Duration::from_secs(10));
     assert_eq!(code, 0, "{}", master.log());

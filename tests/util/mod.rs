@@ -6,6 +6,7 @@
 //! and panics with what it saw when the deadline passes, so a hang fails a test instead of
 //! blocking CI.
 
+pub mod locust;
 pub mod server;
 
 use std::io::{BufRead, BufReader, Read};
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use cicada_engine::stats::{ErrorStats, RequestStats};
 use cicada_engine::{Control, RunConfig, RunEvent, StatsSnapshot};
 
+pub use locust::LocustProcess;
 pub use server::TestServer;
 
 /// The longest any single wait in a test may take before the test fails.
