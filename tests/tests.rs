@@ -8,6 +8,7 @@
 mod util;
 
 mod cli;
+mod client_extras;
 mod cluster;
 mod config;
 mod custom_messages;
@@ -25,6 +26,7 @@ mod rust_scenario;
 mod shards;
 mod stopping;
 mod tasks;
+mod tasksets;
 mod thresholds;
 mod tls;
 mod waits;

@@ -43,4 +43,4 @@ pub use scenario::{
 pub use stats::{RequestRecord, RequestStats, StatsSnapshot};
 pub use timespan::{parse_timespan, TimespanError};
 pub use user_context::{ShardContext, UserContext};
-pub use wait::WaitTime;
+pub use wait::{Pacer, WaitTime};

@@ -107,4 +107,10 @@ pub trait UserBehavior {
     fn custom_wait(&self) -> Result<Duration, TaskError> {
         Ok(Duration::ZERO)
     }
+    /// True when the task that just ended asked for the next one at once, without the wait
+    /// (Locust's `RescheduleTaskImmediately`, or a TaskSet interrupted with `reschedule`).
+    /// Called once after each task that ended normally; the answer is for that task only.
+    fn take_reschedule_immediately(&self) -> bool {
+        false
+    }
 }

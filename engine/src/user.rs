@@ -135,15 +135,10 @@ async fn task_loop(
         if stop.is_requested() {
             return;
         }
-        let wait = match pacer.next_wait(plan.wait, Instant::now()) {
-            Some(w) => w,
-            None => match behavior.custom_wait() {
-                Ok(w) => w,
-                Err(e) => {
-                    report(&Err(e));
-                    Duration::ZERO
-                }
-            },
+        let wait = if behavior.take_reschedule_immediately() {
+            Duration::ZERO
+        } else {
+            next_wait(behavior, plan, &mut pacer, report)
         };
         if wait.is_zero() {
             without_suspending = if polls > 1 { 0 } else { without_suspending + 1 };
@@ -159,6 +154,25 @@ async fn task_loop(
         if let Either::Right(_) = select(sleep, pin!(stop.requested())).await {
             return;
         }
+    }
+}
+
+/// The pause after a task: the class's wait time, or what the behaviour computes.
+fn next_wait(
+    behavior: &dyn UserBehavior,
+    plan: &UserPlan,
+    pacer: &mut Pacer,
+    report: &impl Fn(&TaskResult),
+) -> Duration {
+    match pacer.next_wait(plan.wait, Instant::now()) {
+        Some(w) => w,
+        None => match behavior.custom_wait() {
+            Ok(w) => w,
+            Err(e) => {
+                report(&Err(e));
+                Duration::ZERO
+            }
+        },
     }
 }
 

@@ -116,6 +116,12 @@ impl UserContext {
         self.stopping.is_requested()
     }
 
+    /// Resolves once the engine has asked this user to stop: a wait inside a task (a
+    /// TaskSet's wait between its tasks) ends there, as the engine's own wait does.
+    pub async fn stop_requested(&self) {
+        self.stopping.requested().await
+    }
+
     /// Count one request in this shard's stats.
     pub fn record(&self, record: RequestRecord<'_>) {
         self.shard.record(record);

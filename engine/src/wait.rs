@@ -24,9 +24,10 @@ impl Default for WaitTime {
     }
 }
 
-/// Per-user state for pacing waits: when the last wait ended and how long it was.
+/// Per-user state for pacing waits: when the last wait ended and how long it was. Public for
+/// scenarios that wait inside a task (a Lua TaskSet paces its own tasks with one).
 #[derive(Debug, Default)]
-pub(crate) struct Pacer {
+pub struct Pacer {
     last_run: Option<Instant>,
     last_wait: Duration,
 }
@@ -34,7 +35,7 @@ pub(crate) struct Pacer {
 impl Pacer {
     /// The pause before the next task. Pacing waits follow Locust: the target period minus the
     /// time spent since the end of the last wait, never below zero.
-    pub(crate) fn next_wait(&mut self, wait: WaitTime, now: Instant) -> Option<Duration> {
+    pub fn next_wait(&mut self, wait: WaitTime, now: Instant) -> Option<Duration> {
         let secs = |s: f64| Duration::from_secs_f64(s.max(0.0));
         match wait {
             WaitTime::Between(a, b) => {

@@ -13,6 +13,8 @@ use cicada_engine::{TaskSpec, UserClassSpec};
 use mlua::{Function, Lua, Table, Value};
 
 use crate::errors::ScriptError;
+use crate::shared::Shared;
+use crate::taskset::Control;
 use crate::wait::{self, number, show};
 
 /// One class as the script declared it.
@@ -26,6 +28,8 @@ pub(crate) struct ClassDef {
     pub(crate) task_fns: Vec<Function>,
     pub(crate) wait_fn: Option<Function>,
     pub(crate) client: ClientSettings,
+    /// Some task runs a TaskSet: its users need the set handle, and `on_stop` unwinds sets.
+    pub(crate) has_sets: bool,
 }
 
 /// How the class's users build their HTTP client.
@@ -39,11 +43,24 @@ pub(crate) struct ClientSettings {
 pub(crate) struct ClassSystem {
     pub(crate) user: Table,
     pub(crate) http_user: Table,
+    pub(crate) task_set: Table,
+    pub(crate) sequential_task_set: Table,
+    /// `finish(user, on_stop)`: the on_stop of the sets a user is still inside, then its own.
+    pub(crate) finish: Function,
+    /// The key of a user's [`crate::taskset::UserHandle`] in its table.
+    pub(crate) handle_key: Table,
+    pub(crate) control: Control,
     collect: Function,
 }
 
-/// Load `lua/class.lua`; `stop` is the StopUser sentinel `self:stop()` raises.
-pub(crate) fn install(lua: &Lua, stop: &Table) -> mlua::Result<ClassSystem> {
+/// Load `lua/taskset.lua` and `lua/class.lua`. `control` holds the values TaskSet tasks
+/// raise; `tripped` tells whether the runaway guard has fired.
+pub(crate) fn install(
+    lua: &Lua,
+    shared: &Shared,
+    control: &Control,
+    tripped: Function,
+) -> mlua::Result<ClassSystem> {
     let location = lua.create_function(|lua, level: usize| {
         Ok(lua
             .inspect_stack(level, |d| {
@@ -63,14 +80,35 @@ pub(crate) fn install(lua: &Lua, stop: &Table) -> mlua::Result<ClassSystem> {
             None => src,
         })
     })?;
+    let handle_key = crate::module::sentinel(lua, "user handle")?;
+    let control = control.clone();
+    let values = lua.create_table()?;
+    values.set("reschedule", &control.reschedule)?;
+    values.set("reschedule_now", &control.reschedule_now)?;
+    values.set("interrupt", &control.interrupt)?;
+    values.set("interrupt_now", &control.interrupt_now)?;
+    let runner: Table = lua.load(include_str!("lua/taskset.lua")).set_name("=[cicada]").call((
+        &shared.trampoline,
+        tripped,
+        &handle_key,
+        values,
+        &shared.stop,
+        &shared.quit,
+    ))?;
     let exports: Table = lua.load(include_str!("lua/class.lua")).set_name("=[cicada]").call((
         location,
         fn_location,
-        stop,
+        &shared.stop,
+        runner,
     ))?;
     Ok(ClassSystem {
         user: exports.get("User")?,
         http_user: exports.get("HttpUser")?,
+        task_set: exports.get("TaskSet")?,
+        sequential_task_set: exports.get("SequentialTaskSet")?,
+        finish: exports.get("finish")?,
+        handle_key,
+        control,
         collect: exports.get("collect")?,
     })
 }
@@ -109,6 +147,7 @@ fn read_class(entry: &Table) -> Result<ClassDef, ReadError> {
     let class: Table = entry.get("class")?;
     let is_abstract: bool = entry.get("abstract")?;
     let http: bool = entry.get("http")?;
+    let has_sets: bool = entry.get("has_sets")?;
     let invalid = |what: String| ReadError::Invalid(format!("{location}: {name}.{what}"));
 
     let mut tasks = Vec::new();
@@ -219,6 +258,7 @@ fn read_class(entry: &Table) -> Result<ClassDef, ReadError> {
         task_fns,
         wait_fn,
         client: ClientSettings { config, pool },
+        has_sets,
     })
 }
 

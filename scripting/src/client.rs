@@ -7,6 +7,10 @@
 //! request, awaits the engine (the task's coroutine is suspended meanwhile) and returns the
 //! response. A connection error does not raise: like Locust, the response has status 0 and
 //! `error` set.
+//!
+//! `request_name` (set directly or by `rename_request`) names the requests that give no
+//! `name` option; `close()` drops the user's pooled connections; `rest` is `request` with
+//! Locust's JSON conventions (see `response.rs`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -17,7 +21,7 @@ use cicada_engine::http::HttpClient;
 use mlua::{AnyUserData, Lua, Table, UserData, UserDataFields, UserDataMethods, Value};
 
 use crate::errors::{describe, fail};
-use crate::request_opts::{prepare, Prepared};
+use crate::request_opts::{prepare, rest_headers, Prepared};
 use crate::response::{self, LuaResponse, Mode, Sent};
 use crate::shared::Shared;
 
@@ -28,6 +32,8 @@ pub(crate) struct LuaClient {
     http: Rc<HttpClient>,
     base: Option<Rc<str>>,
     user: Rc<UserResponses>,
+    /// Locust's `client.request_name`: the stats name of requests without a `name` option.
+    request_name: RefCell<Option<String>>,
 }
 
 /// Responses of one user waiting for `success()`/`failure()`, counted when its task ends.
@@ -52,13 +58,20 @@ impl UserResponses {
 
 impl LuaClient {
     pub(crate) fn new(http: HttpClient, base: Option<Rc<str>>, user: Rc<UserResponses>) -> Self {
-        LuaClient { http: Rc::new(http), base, user }
+        LuaClient { http: Rc::new(http), base, user, request_name: RefCell::new(None) }
     }
 }
 
 impl UserData for LuaClient {
     fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
+        // mlua looks fields up first and falls back to this table for the methods.
         fields.add_meta_field_with("__index", |lua| lua.named_registry_value::<Table>(METHODS));
+        fields
+            .add_field_method_get("request_name", |_, this| Ok(this.request_name.borrow().clone()));
+        fields.add_field_method_set("request_name", |_, this, name: Option<String>| {
+            *this.request_name.borrow_mut() = name;
+            Ok(())
+        });
     }
 
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
@@ -68,21 +81,26 @@ impl UserData for LuaClient {
     }
 }
 
-/// `send(client, method, path, opts, has_callback)`.
-type SendArgs = (Value, mlua::String, mlua::String, Option<Table>, bool);
+/// `send(client, method, path, opts, has_callback, rest)`.
+type SendArgs = (Value, mlua::String, mlua::String, Option<Table>, bool, bool);
 
 /// The synchronous start of `send`: find the client and build the request. Runs where the
 /// script called, so errors name its line.
 fn begin(
     lua: &Lua,
-    (client, method, path, opts, _): &SendArgs,
+    (client, method, path, opts, _, rest): &SendArgs,
 ) -> mlua::Result<(Rc<HttpClient>, Rc<UserResponses>, Prepared)> {
     let client = match client {
         Value::UserData(ud) => ud.borrow::<LuaClient>().ok(),
         _ => None,
     }
     .ok_or_else(|| fail(lua, "call client methods with a colon: self.client:get(path)"))?;
-    let prepared = prepare(lua, client.base.as_deref(), method, path, opts.as_ref())?;
+    let default_name = client.request_name.borrow();
+    let mut prepared =
+        prepare(lua, client.base.as_deref(), method, path, opts.as_ref(), default_name.as_deref())?;
+    if *rest {
+        rest_headers(&mut prepared.request);
+    }
     Ok((Rc::clone(&client.http), Rc::clone(&client.user), prepared))
 }
 
@@ -102,12 +120,12 @@ pub(crate) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
         let shared = Rc::clone(&send_shared);
         let ready = begin(&lua, &args);
         // Drop the arguments now: each holds a slot in mlua's reference stack.
-        let has_callback = args.4;
+        let (has_callback, rest) = (args.4, args.5);
         drop(args);
         async move {
             let (http, user, prepared) = ready?;
             let Prepared { request, name, catch_response, context } = prepared;
-            let mode = match (has_callback, catch_response) {
+            let mode = match (has_callback || rest, catch_response) {
                 (true, _) => Mode::Callback,
                 (false, true) => Mode::Pending,
                 (false, false) => Mode::Plain,
@@ -123,7 +141,10 @@ pub(crate) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
             // Boxed: mlua moves this future into place, and the client's future is kilobytes
             // (its connection, timer and parser states); behind a box only a pointer moves.
             let result = Box::pin(http.send(request)).await;
-            let resp = LuaResponse::new(shared, sent, result, started.elapsed());
+            let mut resp = LuaResponse::new(shared, sent, result, started.elapsed());
+            if rest {
+                resp.parse_rest(&lua);
+            }
             let ud = lua.create_userdata(resp)?;
             match mode {
                 Mode::Plain => response::report_plain(&lua, &ud)?,
@@ -137,14 +158,26 @@ pub(crate) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
         let raised = (!raised.is_nil()).then(|| describe(lua, &raised));
         response::settle(lua, &ud, raised)
     })?;
+    let rest_error = lua.create_function(|lua, (ud, raised): (AnyUserData, Value)| {
+        response::rest_error(&ud, describe(lua, &raised))
+    })?;
+    // The guard's `pcall`: a runaway task's error gets through it (see guard.rs).
     let pcall: mlua::Function = lua.globals().get("pcall")?;
     let methods: Table = lua.load(include_str!("lua/client.lua")).set_name("=[cicada]").call((
         send,
         settle,
+        rest_error,
         &shared.stop,
         &shared.quit,
         pcall,
     ))?;
+    methods.set(
+        "close",
+        lua.create_function(|_, ud: AnyUserData| {
+            ud.borrow::<LuaClient>()?.http.close_connections();
+            Ok(())
+        })?,
+    )?;
     methods.set(
         "clear_cookies",
         lua.create_function(|_, ud: AnyUserData| {

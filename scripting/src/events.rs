@@ -128,7 +128,7 @@ impl Events {
                         format!("{message}\n{traceback}")
                     })
                 }
-                Outcome::Returned | Outcome::StopUser | Outcome::Quit => {}
+                Outcome::Returned | Outcome::RescheduleNow | Outcome::StopUser | Outcome::Quit => {}
             }
         }
         Ok(())

@@ -40,6 +40,13 @@ pub(crate) struct Script {
     pub(crate) events: Events,
     pub(crate) environment: Table,
     pub(crate) classes: Vec<ClassDef>,
+    /// What users of classes with TaskSets need (see `class::ClassSystem`).
+    pub(crate) sets: SetSupport,
+}
+
+pub(crate) struct SetSupport {
+    pub(crate) finish: mlua::Function,
+    pub(crate) handle_key: Table,
 }
 
 /// Build a state and run `source` in it. `ctx` is the shard, or `None` to validate.
@@ -66,8 +73,10 @@ pub(crate) fn load(
         .set_name(format!("@{}", source.display))
         .exec()
         .map_err(|e| script_error(&e, &source.display))?;
+    let sets =
+        SetSupport { finish: classes.finish.clone(), handle_key: classes.handle_key.clone() };
     let classes = classes.collect(&source.display)?;
-    Ok(Script { lua, shared, events, environment, classes })
+    Ok(Script { lua, shared, events, environment, classes, sets })
 }
 
 fn prepare(
@@ -83,21 +92,22 @@ fn prepare(
     }
     let stop = crate::module::sentinel(lua, "StopUser")?;
     let quit = crate::module::sentinel(lua, "Quit")?;
+    let control = crate::taskset::control(lua)?;
     // The trampoline needs the raw xpcall, before the guard wraps it.
-    let trampoline = crate::task::create_trampoline(lua, &stop, &quit)?;
+    let trampoline = crate::task::create_trampoline(lua, &stop, &quit, &control.codes)?;
     let on_shard = ctx.is_some();
     let shared = Shared::new(ctx, Rc::clone(&guard), trampoline, stop, quit);
     let tripped = guard::wrap_pcall(lua, &guard)?;
     // Async functions capture `coroutine.yield` when made: make them before it is wrapped.
     let sleep = crate::sleep::create(lua, on_shard)?;
     crate::client::install(lua, &shared)?;
-    crate::yield_fix::install(lua, sleep.clone(), tripped)?;
+    crate::yield_fix::install(lua, sleep.clone(), tripped.clone())?;
     crate::response::install(lua)?;
     restrict_os(lua)?;
     let debug = lua.create_table()?;
     debug.set("traceback", crate::task::create_traceback(lua)?)?;
     lua.globals().set("debug", debug)?;
-    let classes = class::install(lua, &shared.stop)?;
+    let classes = class::install(lua, &shared, &control, tripped)?;
     let events = crate::module::register(lua, &shared, &classes, sleep)?;
     if let Some(dir) = &source.dir {
         let package: Table = lua.globals().get("package")?;

@@ -1,5 +1,5 @@
-//! The `cicada` module scripts `require`: user classes, wait times, `sleep`, `events`,
-//! `measure`, `StopUser`/`stop_user`, `json`.
+//! The `cicada` module scripts `require`: user classes and task sets, wait times, `sleep`,
+//! `events`, `measure`, `StopUser`/`stop_user`, `RescheduleTask[Immediately]`, `json`.
 
 use std::rc::Rc;
 
@@ -19,6 +19,10 @@ pub(crate) fn register(
     let m = lua.create_table()?;
     m.set("User", &classes.user)?;
     m.set("HttpUser", &classes.http_user)?;
+    m.set("TaskSet", &classes.task_set)?;
+    m.set("SequentialTaskSet", &classes.sequential_task_set)?;
+    m.set("RescheduleTask", &classes.control.reschedule)?;
+    m.set("RescheduleTaskImmediately", &classes.control.reschedule_now)?;
     crate::wait::register(lua, &m)?;
     crate::json::register(lua, &m)?;
     m.set("sleep", sleep)?;

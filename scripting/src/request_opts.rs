@@ -1,6 +1,7 @@
 //! Turning `self.client:get(path, opts)` into an engine [`Request`]: the URL (joined to the
-//! host, plus `params`), the body (`data`, `json`), headers, cookies, auth, timeouts — and
-//! the name the request is counted under in the stats.
+//! host, plus `params`), the body (`data`, `json`, `files`), headers, cookies, auth (the
+//! option, or `user:password@` in the URL), timeouts — and the name the request is counted
+//! under in the stats.
 //!
 //! The options table is walked once, matching each key, so the common cases (no options, or
 //! a `name` only) cost no lookups. An unknown key is an error, to catch typos like `jsno`.
@@ -10,6 +11,7 @@ use cicada_engine::http::Request;
 use mlua::{Lua, Table, Value};
 
 use crate::errors::fail;
+use crate::multipart::{self, Part};
 use crate::wait::{number, show};
 
 /// A request ready to send, and how to report it.
@@ -22,18 +24,20 @@ pub(crate) struct Prepared {
     pub(crate) context: Option<Value>,
 }
 
-const KNOWN: &str = "name, headers, params, data, json, cookies, auth, timeout, \
+const KNOWN: &str = "name, headers, params, data, json, files, cookies, auth, timeout, \
                      allow_redirects, catch_response, context, verify";
 
 const NO_HOST: &str = "No host given: pass --host or set host on the user class";
 
 /// Build the request for `method path` with `opts` against `base` (the host, no trailing /).
+/// `default_name` (the client's `request_name`) names it when `opts.name` does not.
 pub(crate) fn prepare(
     lua: &Lua,
     base: Option<&str>,
     method: &mlua::String,
     path: &mlua::String,
     opts: Option<&Table>,
+    default_name: Option<&str>,
 ) -> mlua::Result<Prepared> {
     let method = method.to_str()?.to_ascii_uppercase();
     let path = path.to_str()?;
@@ -56,9 +60,10 @@ pub(crate) fn prepare(
         context: None,
     };
     let mut name = None;
+    let mut auth = None;
     if let Some(opts) = opts {
         let mut body = Body::None;
-        let mut auth = None;
+        let mut files = None;
         let request = &mut prepared.request;
         let mut problem = None;
         opts.for_each(|k: Value, v: Value| {
@@ -87,13 +92,17 @@ pub(crate) fn prepare(
                         body = Body::Raw(s.as_bytes().to_vec());
                         Ok(())
                     }
-                    Value::Table(_) => query(&v).map(|form| body = Body::Form(form)),
+                    Value::Table(_) => form_items(&v).map(|form| body = Body::Form(form)),
                     Value::Nil => Ok(()),
                     other => Err(format!("data must be a string or a table, got {}", show(other))),
                 },
                 "json" => crate::json::encode(lua, &v)
                     .map(|bytes| body = Body::Json(bytes))
                     .map_err(|e| format!("json: {e}")),
+                "files" => match &v {
+                    Value::Nil => Ok(()),
+                    _ => multipart::files(&v).map(|parts| files = Some(parts)),
+                },
                 "cookies" => pairs(&v, "cookies").map(|list| request.cookies = list),
                 "auth" => basic_auth(&v).map(|a| auth = a),
                 "timeout" => match &v {
@@ -129,30 +138,53 @@ pub(crate) fn prepare(
             return Err(fail(lua, problem));
         }
         let request = &mut prepared.request;
-        match body {
-            Body::None => {}
-            Body::Raw(bytes) => request.body = bytes,
-            Body::Form(form) => {
-                set_default(
-                    &mut request.headers,
-                    "Content-Type",
-                    "application/x-www-form-urlencoded",
-                );
-                request.body = form.into_bytes();
+        if let Some(files) = files {
+            // requests sends the `data` fields as parts before the files; a raw string or a
+            // JSON body cannot be combined with parts.
+            let mut parts: Vec<Part> = match body {
+                Body::None => Vec::new(),
+                Body::Form(items) => items.into_iter().map(|(k, v)| Part::field(k, v)).collect(),
+                Body::Raw(_) | Body::Json(_) => {
+                    return Err(fail(
+                        lua,
+                        "files can only be combined with data as a table (the form fields)",
+                    ))
+                }
+            };
+            parts.extend(files);
+            let (bytes, content_type) = multipart::encode(&parts);
+            set_default(&mut request.headers, "Content-Type", &content_type);
+            request.body = bytes;
+        } else {
+            match body {
+                Body::None => {}
+                Body::Raw(bytes) => request.body = bytes,
+                Body::Form(items) => {
+                    set_default(
+                        &mut request.headers,
+                        "Content-Type",
+                        "application/x-www-form-urlencoded",
+                    );
+                    request.body = urlencode(&items).into_bytes();
+                }
+                Body::Json(bytes) => {
+                    set_default(&mut request.headers, "Content-Type", "application/json");
+                    request.body = bytes;
+                }
             }
-            Body::Json(bytes) => {
-                set_default(&mut request.headers, "Content-Type", "application/json");
-                request.body = bytes;
-            }
-        }
-        if let Some(auth) = auth {
-            request.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-            request.headers.push(("Authorization".into(), auth));
         }
     }
-    prepared.name = match name {
-        Some(name) => name,
-        None => path_url(&url).into_owned(),
+    // As requests: the `auth` option, else credentials in the URL; either replaces an
+    // `Authorization` header given in `headers`.
+    if let Some(auth) = auth.or_else(|| url_auth(&url)) {
+        let headers = &mut prepared.request.headers;
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        headers.push(("Authorization".into(), auth));
+    }
+    prepared.name = match (name, default_name) {
+        (Some(name), _) => name,
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => path_url(&url).into_owned(),
     };
     prepared.request.url = url;
     Ok(prepared)
@@ -161,8 +193,15 @@ pub(crate) fn prepare(
 enum Body {
     None,
     Raw(Vec<u8>),
-    Form(String),
+    Form(Vec<(String, String)>),
     Json(Vec<u8>),
+}
+
+/// Make a request Locust's `rest` way: JSON asked for, and announced, unless the script
+/// set those headers itself.
+pub(crate) fn rest_headers(request: &mut Request) {
+    set_default(&mut request.headers, "Content-Type", "application/json");
+    set_default(&mut request.headers, "Accept", "application/json");
 }
 
 fn set_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -225,14 +264,27 @@ fn pairs(v: &Value, what: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 /// A `{ key = value }` or `{ key = { v1, v2 } }` table as `key=value&...`, URL-encoded.
-/// Keys are sorted so the same table always gives the same URL (and stats name).
 fn query(v: &Value) -> Result<String, String> {
-    let t = match v {
-        Value::Table(t) => t,
-        Value::Nil => return Ok(String::new()),
-        Value::String(s) => return Ok(s.to_string_lossy()),
-        other => return Err(format!("params must be a table or a string, got {}", show(other))),
-    };
+    match v {
+        Value::Table(_) => form_items(v).map(|items| urlencode(&items)),
+        Value::Nil => Ok(String::new()),
+        Value::String(s) => Ok(s.to_string_lossy()),
+        other => Err(format!("params must be a table or a string, got {}", show(other))),
+    }
+}
+
+fn urlencode(items: &[(String, String)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in items {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// A `{ key = value }` or `{ key = { v1, v2 } }` table as (key, value) pairs. Keys are
+/// sorted so the same table always gives the same URL (and stats name), or form body.
+fn form_items(v: &Value) -> Result<Vec<(String, String)>, String> {
+    let Value::Table(t) = v else { return Ok(Vec::new()) };
     let mut items: Vec<(String, String)> = Vec::new();
     let mut bad = None;
     t.for_each(|k: Value, v: Value| {
@@ -263,11 +315,7 @@ fn query(v: &Value) -> Result<String, String> {
         return Err(e);
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &items {
-        out.append_pair(k, v);
-    }
-    Ok(out.finish())
+    Ok(items)
 }
 
 /// `{ "user", "pass" }` as a Basic `Authorization` value.
@@ -286,6 +334,41 @@ fn basic_auth(v: &Value) -> Result<Option<String>, String> {
         }
         _ => Err("auth must be { user, password }".to_string()),
     }
+}
+
+/// `http://user:password@host/` as a Basic `Authorization` value (percent-decoded, as
+/// requests' `get_auth_from_url`); None when the URL has no credentials. Most URLs have no
+/// `@` before their path, and are not parsed for this.
+fn url_auth(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let decode = |s: &str| {
+        let mut out = Vec::with_capacity(s.len());
+        let mut bytes = s.bytes();
+        while let Some(b) = bytes.next() {
+            let hex = |b: Option<u8>| b.and_then(|b| (b as char).to_digit(16));
+            match b {
+                b'%' => {
+                    let mut ahead = bytes.clone();
+                    match (hex(ahead.next()), hex(ahead.next())) {
+                        (Some(hi), Some(lo)) => {
+                            out.push((hi * 16 + lo) as u8);
+                            bytes = ahead;
+                        }
+                        _ => out.push(b),
+                    }
+                }
+                b => out.push(b),
+            }
+        }
+        out
+    };
+    let mut credentials = decode(user);
+    credentials.push(b':');
+    credentials.extend(decode(pass));
+    Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials)))
 }
 
 /// The path and query of `url` (requests' `path_url`), without any fragment.
@@ -316,7 +399,7 @@ mod tests {
         let opts: Option<Table> = lua.load(opts).eval().unwrap();
         let method = lua.create_string("post").unwrap();
         let path = lua.create_string(path).unwrap();
-        prepare(&lua, base, &method, &path, opts.as_ref())
+        prepare(&lua, base, &method, &path, opts.as_ref(), None)
             .map_err(|e| crate::errors::root_message(&e))
     }
 
@@ -360,5 +443,44 @@ mod tests {
         assert!(p.catch_response);
         let e = prep(Some("http://h"), "/", "{ jsno = {} }").err().unwrap();
         assert!(e.contains("unknown request option 'jsno'"), "{e}");
+    }
+
+    #[test]
+    fn credentials_in_the_url_become_basic_auth() {
+        let p = prep(None, "http://u%40x:p%3Aw@h/a@b", "nil").unwrap();
+        // base64("u@x:p:w")
+        assert!(p.request.headers.contains(&("Authorization".into(), "Basic dUB4OnA6dw==".into())));
+        assert_eq!(p.name, "/a@b");
+        let p = prep(None, "http://h/a@b", "nil").unwrap();
+        assert!(p.request.headers.is_empty(), "no credentials before the path");
+        let p = prep(None, "http://u:p@h/", "{ auth = { 'a', 'b' } }").unwrap();
+        let auth: Vec<_> = p.request.headers.iter().filter(|(k, _)| k == "Authorization").collect();
+        assert_eq!(auth, [&("Authorization".to_string(), "Basic YTpi".to_string())]);
+    }
+
+    #[test]
+    fn files_make_a_multipart_body_after_the_data_fields() {
+        let p = prep(
+            Some("http://h"),
+            "/",
+            "{ data = { k = 'v' }, files = { up = { filename = 'a.txt', content = 'hi', \
+             content_type = 'text/plain' } } }",
+        )
+        .unwrap();
+        let content_type = &p.request.headers.iter().find(|(k, _)| k == "Content-Type").unwrap().1;
+        let boundary = content_type.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let body = String::from_utf8(p.request.body).unwrap();
+        assert_eq!(
+            body,
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\nv\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"up\"; \
+                 filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--{boundary}--\r\n"
+            )
+        );
+        let e = prep(Some("http://h"), "/", "{ data = 'x', files = { f = 'c' } }").err().unwrap();
+        assert!(e.contains("files can only be combined with data as a table"), "{e}");
+        let e = prep(Some("http://h"), "/", "{ files = { f = { name = 'x' } } }").err().unwrap();
+        assert!(e.contains("files.f: content is missing"), "{e}");
     }
 }

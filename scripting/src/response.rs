@@ -6,6 +6,9 @@
 //! The body stays in Rust until a script reads `text` or `content` (most never do); the
 //! shard's GC pacing is told about those bytes, which the Lua collector cannot see.
 //!
+//! A response to `rest` (Locust's `FastHttpUser.rest`) also has `js`, the body decoded as
+//! JSON, and fails with Locust's text when the body is not JSON.
+//!
 //! When a response is counted depends on how it was asked for:
 //! - plain request: at once, by the default rules (a transport error or a status >= 400 is a
 //!   failure);
@@ -56,6 +59,8 @@ pub(crate) struct LuaResponse {
     elapsed: Duration,
     transport_error: Option<String>,
     context: Option<Value>,
+    /// `resp.js` of a `rest` response: the decoded body, nil otherwise.
+    js: Option<Value>,
     mode: Mode,
     decision: RefCell<Decision>,
     reported: Cell<bool>,
@@ -104,9 +109,30 @@ impl LuaResponse {
             elapsed,
             transport_error,
             context: sent.context,
+            js: None,
             mode: sent.mode,
             decision: RefCell::new(Decision::Undecided),
             reported: Cell::new(false),
+        }
+    }
+
+    /// Read the body as `rest` does: decoded into `js` when it is JSON, a failure with
+    /// Locust's text when it is not. An empty body (or none: a transport error) is no JSON
+    /// and no failure of its own.
+    pub(crate) fn parse_rest(&mut self, lua: &Lua) {
+        if self.transport_error.is_some() || self.body.is_empty() {
+            return;
+        }
+        match crate::json::decode(lua, &self.body) {
+            Ok(js) => self.js = Some(js),
+            Err(e) => {
+                let text = String::from_utf8_lossy(&self.body);
+                let text: String = text.chars().take(250).collect();
+                *self.decision.get_mut() = Decision::Failure(format!(
+                    "Could not parse response as JSON. {text}, response code {}, error {e}",
+                    self.status
+                ));
+            }
         }
     }
 
@@ -185,6 +211,23 @@ pub(crate) fn settle(lua: &Lua, ud: &AnyUserData, raised: Option<String>) -> mlu
     resp.report(lua, Some(ud), error.as_deref())
 }
 
+/// A `rest` callback raised `raised`: the request fails with that text, whatever the
+/// callback decided before (Locust's `rest` calls `failure` last). A text ending in `,`
+/// gets the start of the body added, as Locust does for `assert ok, "message,"`.
+pub(crate) fn rest_error(ud: &AnyUserData, raised: String) -> mlua::Result<()> {
+    let resp = ud.borrow::<LuaResponse>()?;
+    let msg = match raised.strip_suffix(',') {
+        Some(msg) => {
+            let text = String::from_utf8_lossy(&resp.body);
+            let start: String = text.chars().take(200).collect();
+            format!("{msg}, response was {start}")
+        }
+        None => raised,
+    };
+    *resp.decision.borrow_mut() = Decision::Failure(msg);
+    Ok(())
+}
+
 /// Count a pending response the script never decided on (its task ended).
 pub(crate) fn flush(lua: &Lua, ud: &AnyUserData) -> mlua::Result<()> {
     let resp = ud.borrow::<LuaResponse>()?;
@@ -211,6 +254,7 @@ impl UserData for LuaResponse {
             })
         });
         fields.add_field_method_get("error", |_, this| Ok(this.failure_text()));
+        fields.add_field_method_get("js", |_, this| Ok(this.js.clone()));
     }
 
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {

@@ -16,8 +16,9 @@ use crate::class::ClassDef;
 use crate::client::{LuaClient, UserResponses};
 use crate::debug::DebugHooks;
 use crate::errors::root_message;
-use crate::loader::{self, Script, Source};
+use crate::loader::{self, Script, SetSupport, Source};
 use crate::shared::Shared;
+use crate::taskset::UserHandle;
 use crate::user::LuaUser;
 use crate::ScenarioLimits;
 
@@ -30,6 +31,7 @@ pub(crate) struct ShardState {
     classes: Vec<Rc<ClassRuntime>>,
     /// `--single-user`'s hooks; `None` in normal runs.
     pub(crate) debug: Option<DebugHooks>,
+    pub(crate) sets: SetSupport,
 }
 
 /// A user class as this shard runs it.
@@ -40,6 +42,8 @@ pub(crate) struct ClassRuntime {
     pub(crate) on_start: Option<Function>,
     pub(crate) on_stop: Option<Function>,
     pub(crate) wait_fn: Option<Function>,
+    /// Some task runs a TaskSet.
+    pub(crate) has_sets: bool,
     /// `None` for `cicada.User` classes, which have no client.
     http: Option<HttpSetup>,
 }
@@ -64,7 +68,7 @@ impl LuaShard {
         debug: Option<&DebugHooks>,
         ctx: ShardContext,
     ) -> Result<LuaShard, ScenarioError> {
-        let Script { lua, shared, events, environment, classes } =
+        let Script { lua, shared, events, environment, classes, sets } =
             loader::load(source, limits, Some(ctx.clone()))
                 .map_err(|e| ScenarioError(e.to_string()))?;
         let runnable: Vec<&ClassDef> = classes.iter().filter(|c| !c.is_abstract).collect();
@@ -99,6 +103,7 @@ impl LuaShard {
                 events,
                 classes,
                 debug: debug.cloned(),
+                sets,
             }),
         })
     }
@@ -131,6 +136,7 @@ fn runtime(lua: &Lua, def: &ClassDef, ctx: &ShardContext) -> Result<ClassRuntime
         on_start: hook("on_start")?,
         on_stop: hook("on_stop")?,
         wait_fn: def.wait_fn.clone(),
+        has_sets: def.has_sets,
         http,
     })
 }
@@ -159,11 +165,17 @@ impl ShardScenario for LuaShard {
                 responses = Some(user_responses);
             }
             object.raw_set("environment", &self.state.environment)?;
+            if rt.has_sets {
+                let on_error = self.state.debug.as_ref().map(|d| d.on_error.clone());
+                object
+                    .raw_set(&self.state.sets.handle_key, UserHandle::new(ctx.clone(), on_error))?;
+            }
             Ok(LuaUser {
                 shard: Rc::clone(&self.state),
                 class: Rc::clone(rt),
                 object: lua.create_registry_value(object)?,
                 responses,
+                reschedule_now: Rc::default(),
             })
         };
         match make() {

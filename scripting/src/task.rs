@@ -16,20 +16,27 @@ use mlua::{Function, IntoLuaMulti, Lua, Table, Value};
 
 use crate::errors::{clean_traceback, describe};
 use crate::shared::Shared;
+use crate::taskset::{INTERRUPT, INTERRUPT_NOW, RESCHEDULE, RESCHEDULE_NOW};
 
 /// How a call into script code ended.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
     Returned,
+    /// `cicada.RescheduleTaskImmediately`, or a TaskSet interrupted with `reschedule`:
+    /// ended normally, and the next task runs without the wait.
+    RescheduleNow,
     StopUser,
     Quit,
-    Error { message: String, traceback: String },
+    Error {
+        message: String,
+        traceback: String,
+    },
 }
 
 impl Outcome {
     pub(crate) fn into_task_result(self) -> TaskResult {
         match self {
-            Outcome::Returned => Ok(()),
+            Outcome::Returned | Outcome::RescheduleNow => Ok(()),
             Outcome::StopUser => Err(TaskError::StopUser),
             Outcome::Quit => Err(TaskError::Quit),
             Outcome::Error { message, traceback } => {
@@ -47,6 +54,9 @@ fn outcome(raw: mlua::Result<Raw>) -> Outcome {
         Ok((0, _, _)) => Outcome::Returned,
         Ok((1, _, _)) => Outcome::StopUser,
         Ok((2, _, _)) => Outcome::Quit,
+        // RescheduleTask (4), or an interrupt raised outside any set (6): the task ends there.
+        Ok((RESCHEDULE | INTERRUPT, _, _)) => Outcome::Returned,
+        Ok((RESCHEDULE_NOW | INTERRUPT_NOW, _, _)) => Outcome::RescheduleNow,
         Ok((_, message, traceback)) => Outcome::Error {
             message: message.map(|s| s.to_string_lossy()).unwrap_or_else(|| "error".into()),
             traceback: traceback.map(|s| clean_traceback(&s.to_string_lossy())).unwrap_or_default(),
@@ -64,13 +74,18 @@ pub(crate) fn create_describe(lua: &Lua) -> mlua::Result<Function> {
 }
 
 /// The trampoline. Must be made before `xpcall` is wrapped by the guard: it uses the raw one.
-pub(crate) fn create_trampoline(lua: &Lua, stop: &Table, quit: &Table) -> mlua::Result<Function> {
+pub(crate) fn create_trampoline(
+    lua: &Lua,
+    stop: &Table,
+    quit: &Table,
+    control: &Table,
+) -> mlua::Result<Function> {
     let describe = create_describe(lua)?;
     let traceback = create_traceback(lua)?;
     let xpcall: Function = lua.globals().get("xpcall")?;
     lua.load(include_str!("lua/task.lua"))
         .set_name("=[cicada]")
-        .call((stop, quit, describe, traceback, xpcall))
+        .call((stop, quit, describe, traceback, xpcall, control))
 }
 
 /// `debug.traceback([message [, level]])` for a state without the (unsafe) debug library.

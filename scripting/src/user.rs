@@ -7,6 +7,8 @@
 //! coroutine running the trampoline, and poll it. Responses a task left undecided
 //! (`catch_response` without `success()`/`failure()`) are counted when it ends.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -26,13 +28,25 @@ pub(crate) struct LuaUser {
     pub(crate) object: RegistryKey,
     /// Only for HTTP users.
     pub(crate) responses: Option<Rc<UserResponses>>,
+    /// The last task ended with `RescheduleTaskImmediately` (or an interrupt with reschedule).
+    pub(crate) reschedule_now: Rc<Cell<bool>>,
 }
 
 impl LuaUser {
     fn call(&self, f: &Function, activity: &'static str) -> LocalFuture<'static, TaskResult> {
+        let call = self.shard.shared.trampoline.call_async::<Raw>((f, &self.object));
+        self.drive(call, activity)
+    }
+
+    /// Drive a trampoline call made on this user's behalf to its task result.
+    fn drive(
+        &self,
+        call: impl Future<Output = mlua::Result<Raw>> + 'static,
+        activity: &'static str,
+    ) -> LocalFuture<'static, TaskResult> {
         let shared = Rc::clone(&self.shard.shared);
-        let call = shared.trampoline.call_async::<Raw>((f, &self.object));
         let outcome = guarded(shared, activity, call);
+        let reschedule_now = Rc::clone(&self.reschedule_now);
         let responses = self.responses.clone();
         let shard = Rc::clone(&self.shard);
         Box::pin(async move {
@@ -48,6 +62,7 @@ impl LuaUser {
                 // before this user goes on (the engine would run its next task at once).
                 cicada_engine::sleep(Duration::ZERO).await;
             }
+            reschedule_now.set(outcome == Outcome::RescheduleNow);
             outcome.into_task_result()
         })
     }
@@ -82,7 +97,20 @@ impl UserBehavior for LuaUser {
     }
 
     fn on_stop(&self) -> LocalFuture<'static, TaskResult> {
-        self.call_hook(self.class.on_stop.as_ref(), "on_stop")
+        if !self.class.has_sets {
+            return self.call_hook(self.class.on_stop.as_ref(), "on_stop");
+        }
+        // The user may have been stopped inside sets: their on_stop runs first (finish).
+        let call = self.shard.shared.trampoline.call_async::<Raw>((
+            &self.shard.sets.finish,
+            &self.object,
+            self.class.on_stop.as_ref(),
+        ));
+        self.drive(call, "on_stop")
+    }
+
+    fn take_reschedule_immediately(&self) -> bool {
+        self.reschedule_now.replace(false)
     }
 
     fn custom_wait(&self) -> Result<Duration, TaskError> {

@@ -182,6 +182,13 @@ impl HttpClient {
         self.inner.jar().clear();
     }
 
+    /// Closes this client's keep-alive connections, so its next request opens a new one
+    /// (requests' `Session.close()`). Connections in use close once their response is read.
+    /// With `PoolMode::Shared` this does nothing: the class's other users share them.
+    pub fn close_connections(&self) {
+        self.inner.close();
+    }
+
     /// Idle keep-alive connections in this client's pool (its class's, when shared).
     pub fn idle_connections(&self) -> usize {
         self.inner.idle_connections()

@@ -5,6 +5,7 @@
 //! the exchange and put back after, so two requests on one client at once simply use two
 //! connections.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,11 @@ pub(crate) struct ClientState {
     shard: Rc<HttpShard>,
     config: ClientConfig,
     pool: Rc<Pool<Conn>>,
+    /// The pool is this client's own (`PoolMode::PerUser`), so `close` may empty it.
+    own_pool: bool,
+    /// Bumped by `close`: a connection lent out before then is closed when it comes back
+    /// instead of going into the pool.
+    closes: Cell<u64>,
     jar: Jar,
 }
 
@@ -47,7 +53,14 @@ impl ClientState {
             PoolMode::PerUser => Rc::new(Pool::new(PER_USER_MAX_IDLE)),
             PoolMode::Shared => shard.inner.shared_pool(class, config.shared_pool_size),
         };
-        ClientState { shard: shard.clone(), config, pool, jar: Jar::default() }
+        ClientState {
+            shard: shard.clone(),
+            config,
+            pool,
+            own_pool: mode == PoolMode::PerUser,
+            closes: Cell::new(0),
+            jar: Jar::default(),
+        }
     }
 
     pub(crate) fn jar(&self) -> &Jar {
@@ -57,6 +70,16 @@ impl ClientState {
     /// Idle connections in this client's pool (shared with its class in `PoolMode::Shared`).
     pub(crate) fn idle_connections(&self) -> usize {
         self.pool.idle_count()
+    }
+
+    /// Close this client's connections (requests' `Session.close()`): idle ones now, ones in
+    /// use when their response is read. A class's shared pool is left alone: its connections
+    /// serve the other users of the class too.
+    pub(crate) fn close(&self) {
+        if self.own_pool {
+            self.closes.set(self.closes.get() + 1);
+            self.pool.clear_idle();
+        }
     }
 
     pub(crate) async fn send(&self, req: Request) -> Result<Response, HttpError> {
@@ -136,6 +159,7 @@ impl ClientState {
     ) -> Result<Exchange, HttpError> {
         let head_request = head.method == "HEAD";
         let mut may_reuse = true;
+        let closes = self.closes.get();
         loop {
             let (mut conn, lease, reused) = self.connection(target, limits, may_reuse).await?;
             request::write_head(conn.request_buf(), target, head);
@@ -149,7 +173,7 @@ impl ClientState {
                     )))
                 }
                 Some(Ok(exchange)) => {
-                    if exchange.reusable && !limits.close {
+                    if exchange.reusable && !limits.close && self.closes.get() == closes {
                         lease.keep();
                         self.pool.put(target, limits.verify, conn);
                     }

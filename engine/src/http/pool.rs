@@ -185,6 +185,15 @@ impl<C> Pool<C> {
         }
     }
 
+    /// Close every idle connection, freeing their slots.
+    pub(crate) fn clear_idle(&self) {
+        let closed: Vec<(Key, Vec<C>)> = std::mem::take(&mut *self.idle.borrow_mut());
+        for conn in closed.into_iter().flat_map(|(_, conns)| conns) {
+            drop(conn);
+            self.release();
+        }
+    }
+
     /// Idle connections across all keys.
     pub(crate) fn idle_count(&self) -> usize {
         self.idle.borrow().iter().map(|(_, conns)| conns.len()).sum()
@@ -284,6 +293,17 @@ mod tests {
         pool.put(&t("http://b/"), true, 8);
         assert!(pool.evict_idle());
         assert!(pool.reserve());
+    }
+
+    #[test]
+    fn clearing_closes_idle_connections_and_frees_their_slots() {
+        let pool: Pool<u32> = Pool::limited(4, Some(2));
+        assert!(pool.reserve() && pool.reserve());
+        pool.put(&t("http://a/"), true, 1);
+        pool.put(&t("http://b/"), true, 2);
+        pool.clear_idle();
+        assert_eq!(pool.idle_count(), 0);
+        assert!(pool.reserve() && pool.reserve(), "both slots are free again");
     }
 
     #[test]

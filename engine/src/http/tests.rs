@@ -200,6 +200,58 @@ fn close_delimited_body_is_read_to_eof_and_not_reused() {
 }
 
 #[test]
+fn a_caller_asking_to_close_gets_a_new_connection_per_request() {
+    // The server keeps every connection open: only the client's own `Connection: close`
+    // can make it open a second one. Reusing the first would hang (the server no longer
+    // reads it) until `run` fails the test.
+    let (base, srv) = server(|l| {
+        let mut kept = Vec::new();
+        for _ in 0..2 {
+            let mut s = accept(&l);
+            let req = read_request(&mut s).unwrap();
+            assert!(req.contains("\r\nConnection: close\r\n"), "{req}");
+            assert!(!req.contains("keep-alive"), "{req}");
+            respond(&mut s, &ok("kept open"));
+            kept.push(s);
+        }
+    });
+    let c = client(ClientConfig::default());
+    run(async {
+        for _ in 0..2 {
+            let mut req = get(format!("{base}/"));
+            req.headers.push(("Connection".into(), "close".into()));
+            assert_eq!(c.send(req).await.unwrap().body, b"kept open");
+            assert_eq!(c.idle_connections(), 0);
+        }
+    });
+    srv.join().unwrap();
+}
+
+#[test]
+fn closing_a_client_drops_its_connections() {
+    let (base, srv) = server(|l| {
+        let mut first = accept(&l);
+        read_request(&mut first).unwrap();
+        respond(&mut first, &ok("one"));
+        // The client closed it: end of stream, not another request.
+        assert!(read_request(&mut first).is_none());
+        let mut second = accept(&l);
+        read_request(&mut second).unwrap();
+        respond(&mut second, &ok("two"));
+    });
+    let c = client(ClientConfig::default());
+    run(async {
+        assert_eq!(c.send(get(format!("{base}/"))).await.unwrap().body, b"one");
+        assert_eq!(c.idle_connections(), 1);
+        c.close_connections();
+        assert_eq!(c.idle_connections(), 0);
+        assert_eq!(c.send(get(format!("{base}/"))).await.unwrap().body, b"two");
+        assert_eq!(c.idle_connections(), 1, "the new connection is kept alive as usual");
+    });
+    srv.join().unwrap();
+}
+
+#[test]
 fn large_bodies_both_ways() {
     let big_response = "r".repeat(3 << 20);
     let big_request = vec![b'q'; 300 * 1024];

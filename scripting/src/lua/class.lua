@@ -4,7 +4,10 @@
 -- are inherited; `extend` makes a subclass and `task` declares a task. What only cicada
 -- needs (the class name, its parent, its own tasks, where it was declared) is kept aside in
 -- `meta`, so the class table holds nothing but what the script put there.
-local location, fn_location, STOP = ...
+--
+-- TaskSets are classes of the same kind (marked `set` in meta), extended and given tasks
+-- the same way; they are not user classes: they only run as a task of one (taskset.lua).
+local location, fn_location, STOP, runner = ...
 local type, error, rawget, pairs, ipairs, setmetatable, tostring = type, error, rawget, pairs, ipairs, setmetatable, tostring
 local tointeger = math.tointeger
 
@@ -14,7 +17,7 @@ local by_name = {}
 
 local function class_tostring(C)
   local m = meta[C]
-  return "<user class " .. (m and m.name or "?") .. ">"
+  return (m and m.set and "<task set " or "<user class ") .. (m and m.name or "?") .. ">"
 end
 
 local User = {}
@@ -24,14 +27,32 @@ setmetatable(User, { __tostring = class_tostring })
 local HttpUser = setmetatable({ __http = true }, { __index = User, __tostring = class_tostring })
 meta[HttpUser] = { name = "HttpUser", parent = User, tasks = {}, builtin = true }
 
+local TaskSet = setmetatable({}, { __tostring = class_tostring })
+meta[TaskSet] = { name = "TaskSet", tasks = {}, builtin = true, set = true }
+local SequentialTaskSet = setmetatable({}, { __index = TaskSet, __tostring = class_tostring })
+meta[SequentialTaskSet] =
+  { name = "SequentialTaskSet", parent = TaskSet, tasks = {}, builtin = true, set = true, sequential = true }
+
+-- A task set the script declared (not the base classes).
+local function is_set(x)
+  local m = type(x) == "table" and meta[x] or nil
+  return m ~= nil and m.set == true and not m.builtin
+end
+
+-- Locust's FastHttpUser.rest (see client.lua).
+function HttpUser:rest(method, path, opts, callback)
+  return self.client:rest(method, path, opts, callback)
+end
+
 function User.extend(parent, name, attrs)
-  if meta[parent] == nil then
-    error('extend must be called on a user class: cicada.HttpUser:extend("Name", {...})', 2)
+  local pm = meta[parent]
+  if pm == nil then
+    error('extend must be called on a user class or task set: cicada.HttpUser:extend("Name", {...})', 2)
   end
   if type(name) ~= "string" or name == "" then
     error('extend needs a class name: cicada.HttpUser:extend("Name", {...})', 2)
   end
-  if by_name[name] then
+  if not pm.set and by_name[name] then
     error("a user class named " .. name .. " already exists (" .. meta[by_name[name]].where .. ")", 2)
   end
   if attrs ~= nil and type(attrs) ~= "table" then
@@ -43,7 +64,11 @@ function User.extend(parent, name, attrs)
       C[k] = v
     end
   end
-  meta[C] = { name = name, parent = parent, tasks = {}, where = location(2) }
+  meta[C] = { name = name, parent = parent, tasks = {}, where = location(2), set = pm.set, sequential = pm.sequential }
+  if pm.set then
+    -- Set names only label them (listings, messages): two sets may share one, as in Python.
+    return C
+  end
   classes[#classes + 1] = C
   by_name[name] = C
   return C
@@ -82,11 +107,11 @@ function User.task(C, a, b, c)
     error('task must be called on your user class: MyUser:task(function(self) ... end)', 2)
   end
   local weight, opts, fn
-  if type(a) == "function" then
+  if type(a) == "function" or is_set(a) then
     fn = a
   elseif type(a) == "number" then
     weight = a
-    if type(b) == "table" then
+    if type(b) == "table" and not is_set(b) then
       opts, fn = b, c
     else
       fn = b
@@ -94,8 +119,8 @@ function User.task(C, a, b, c)
   elseif type(a) == "table" then
     opts, fn = a, b
   end
-  if type(fn) ~= "function" then
-    error("task needs a function: " .. m.name .. ":task(fn), :task(weight, fn), :task(weight, opts, fn) or :task(opts, fn)", 2)
+  if type(fn) ~= "function" and not is_set(fn) then
+    error("task needs a function or a task set: " .. m.name .. ":task(fn), :task(weight, fn), :task(weight, opts, fn) or :task(opts, fn)", 2)
   end
   local name, tags
   if opts then
@@ -156,16 +181,16 @@ local function tasks_of(C, out)
   local declared = rawget(C, "tasks")
   if type(declared) == "table" then
     for k, v in pairs(declared) do
-      if type(k) == "function" then
+      if type(k) == "function" or is_set(k) then
         local w = weight_of(v)
         if w == nil then
           error(m.where .. ": " .. m.name .. ".tasks: a weight must be a whole number >= 0, got " .. tostring(v), 0)
         end
         out[#out + 1] = { fn = k, weight = w }
-      elseif type(v) == "function" then
+      elseif type(v) == "function" or is_set(v) then
         out[#out + 1] = { fn = v, weight = 1 }
       else
-        error(m.where .. ": " .. m.name .. ".tasks must hold functions ({ fnA, [fnB] = 3 })", 0)
+        error(m.where .. ": " .. m.name .. ".tasks must hold functions or task sets ({ fnA, [fnB] = 3 })", 0)
       end
     end
   elseif declared ~= nil then
@@ -202,28 +227,83 @@ local function class_tags(C)
   return out
 end
 
+-- The tags of the lists given, in order, without repeats.
+local function merge(...)
+  local tags, seen = {}, {}
+  for _, list in ipairs({ ... }) do
+    for _, tag in ipairs(list) do
+      if not seen[tag] then
+        seen[tag] = true
+        tags[#tags + 1] = tag
+      end
+    end
+  end
+  return tags
+end
+
+-- Set S as run from a task with tags `inherited`, for taskset.lua: its tasks with their
+-- tags (the task's own, the set's, and those inherited: Locust's @tag on a class tags every
+-- task inside, nested sets included), and `leaf_tags`, every tag of a task inside.
+local function resolve(S, inherited, visiting)
+  local m = meta[S]
+  if visiting[S] then
+    error(m.where .. ": task set " .. m.name .. " contains itself", 0)
+  end
+  visiting[S] = true
+  local base = merge(inherited, class_tags(S))
+  local node = { name = m.name, class = S, sequential = m.sequential == true, mt = { __index = S }, tasks = {} }
+  local leaf = {}
+  for _, t in ipairs(tasks_of(S, {})) do
+    local tags = merge(base, t.tags or {})
+    local e = { weight = t.weight, tags = tags }
+    if is_set(t.fn) then
+      e.node = resolve(t.fn, tags, visiting)
+      leaf = merge(leaf, e.node.leaf_tags)
+    else
+      e.fn = t.fn
+      leaf = merge(leaf, tags)
+    end
+    node.tasks[#node.tasks + 1] = e
+  end
+  if #node.tasks == 0 then
+    error(m.where .. ": task set " .. m.name .. " has no tasks: add one with " .. m.name .. ":task(fn)", 0)
+  end
+  node.leaf_tags = leaf
+  visiting[S] = nil
+  if runner.nodes[S] == nil then
+    runner.nodes[S] = node
+  end
+  return node
+end
+
 -- Every class declared so far, in order, with its tasks resolved:
--- { class, name, where, abstract, http, tasks = { { fn, weight, name, tags } } }
+-- { class, name, where, abstract, http, has_sets, tasks = { { fn, weight, name, tags } } }
+-- A task set becomes one task that runs it; its tags are those of every task inside, so
+-- `--tags` keeps it when one of them matches.
 local function collect()
   local out = {}
   for i, C in ipairs(classes) do
     local m = meta[C]
     local ctags = class_tags(C)
     local tasks = {}
+    local has_sets = false
     for j, t in ipairs(tasks_of(C, {})) do
-      local tags, seen = {}, {}
-      for _, list in ipairs({ t.tags or {}, ctags }) do
-        for _, tag in ipairs(list) do
-          if not seen[tag] then
-            seen[tag] = true
-            tags[#tags + 1] = tag
-          end
+      local tags = merge(t.tags or {}, ctags)
+      local fn, name = t.fn, t.name
+      if is_set(t.fn) then
+        has_sets = true
+        local node = resolve(t.fn, tags, {})
+        local run = runner.run
+        fn = function(user)
+          return run(node, user, user)
         end
+        name = name or meta[t.fn].name
+        tags = merge(tags, node.leaf_tags)
       end
       tasks[j] = {
-        fn = t.fn,
+        fn = fn,
         weight = t.weight,
-        name = t.name or key_of(C, t.fn) or fn_location(t.fn),
+        name = name or key_of(C, t.fn) or fn_location(t.fn),
         tags = tags,
       }
     end
@@ -233,10 +313,23 @@ local function collect()
       where = m.where,
       abstract = rawget(C, "abstract") == true,
       http = C.__http == true,
+      has_sets = has_sets,
       tasks = tasks,
     }
   end
   return out
 end
 
-return { User = User, HttpUser = HttpUser, collect = collect }
+TaskSet.extend = User.extend
+TaskSet.task = User.task
+TaskSet.interrupt = runner.interrupt
+TaskSet.schedule_task = runner.schedule_task
+
+return {
+  User = User,
+  HttpUser = HttpUser,
+  TaskSet = TaskSet,
+  SequentialTaskSet = SequentialTaskSet,
+  collect = collect,
+  finish = runner.finish,
+}
