@@ -172,18 +172,7 @@ impl Coordinator {
     /// Also straight to the shards and the aggregator, so a report is never late because
     /// the coordinator thread is waiting for users to stop.
     pub(crate) fn take_report(&self) -> ShardStats {
-        let replies: Vec<_> = self
-            .shards
-            .iter()
-            .map(|s| {
-                let (tx, rx) = crossbeam_channel::bounded(1);
-                s.send(ShardCommand::Flush(tx));
-                rx
-            })
-            .collect();
-        for r in replies {
-            let _ = r.recv();
-        }
+        shard::ask_all(&self.shards, ShardCommand::Flush);
         self.aggregator.take_report()
     }
 
@@ -425,18 +414,7 @@ impl Ramp {
             return;
         }
         self.set_state(RunState::Stopping);
-        let replies: Vec<_> = self
-            .shards
-            .iter()
-            .map(|s| {
-                let (tx, rx) = crossbeam_channel::bounded(1);
-                s.send(ShardCommand::StopAll(tx));
-                rx
-            })
-            .collect();
-        for r in replies {
-            let _ = r.recv();
-        }
+        shard::ask_all(&self.shards, ShardCommand::StopAll);
         self.assigned = 0;
         self.target = 0;
         self.class_totals = None;
@@ -446,18 +424,7 @@ impl Ramp {
     }
 
     fn flush(&self) {
-        let replies: Vec<_> = self
-            .shards
-            .iter()
-            .map(|s| {
-                let (tx, rx) = crossbeam_channel::bounded(1);
-                s.send(ShardCommand::Flush(tx));
-                rx
-            })
-            .collect();
-        for r in replies {
-            let _ = r.recv();
-        }
+        shard::ask_all(&self.shards, ShardCommand::Flush);
         self.aggregator.sync();
     }
 

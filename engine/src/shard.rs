@@ -64,6 +64,22 @@ impl ShardHandle {
     }
 }
 
+/// Send every shard the command `make` builds around a reply channel, then wait until each
+/// has replied (a shard that has exited counts as done: its reply channel is dropped).
+pub(crate) fn ask_all(shards: &[ShardHandle], make: impl Fn(Sender<()>) -> ShardCommand) {
+    let replies: Vec<_> = shards
+        .iter()
+        .map(|s| {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            s.send(make(tx));
+            rx
+        })
+        .collect();
+    for r in replies {
+        let _ = r.recv();
+    }
+}
+
 /// Everything a shard thread starts from.
 pub(crate) struct ShardSetup {
     pub(crate) index: usize,
