@@ -11,7 +11,7 @@ use cicada_engine::master::LocustfileText;
 use cicada_engine::{
     usable_cores, Control, EngineError, OptionValue, RunConfig, Runner, UserClassSpec,
 };
-use cicada_scripting::{LuaScenario, ScriptError};
+use cicada_scripting::{LuaScenario, ScenarioLimits, ScriptError};
 use crossbeam_channel::Receiver;
 
 use crate::demo::DemoTarget;
@@ -97,9 +97,15 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
                 Err(code) => return code,
             }
         }
-        None => LuaScenario::load(&s.locustfile),
+        None => match crate::locustfiles::resolve(&s.locustfile) {
+            Ok(paths) => LuaScenario::load_files(&paths, ScenarioLimits::default()),
+            Err(message) => {
+                eprintln!("{message}");
+                return exit::STARTUP;
+            }
+        },
     };
-    let scenario = match loaded {
+    let mut scenario = match loaded {
         Ok(sc) => sc,
         Err(ScriptError::Read { path, source })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -118,6 +124,11 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
             return exit::STARTUP;
         }
     };
+    // Before anything reads the weights: the listings show what the run will do. (Locust
+    // applies it in an `init` listener, after `--show-task-ratio` has printed.)
+    if s.equal_weights {
+        scenario.set_equal_weights();
+    }
     let classes: Vec<&UserClassSpec> = scenario.classes().iter().collect();
     let selected = match select_classes(&classes, &s.user_classes) {
         Ok(sel) => sel,
@@ -245,30 +256,49 @@ fn run_settings(s: Settings, source: Option<(&str, &str)>) -> i32 {
         }
     };
     let signals = interrupt_channel();
+    // A shape sets the users and ends the run itself (as in Locust, -u, -r and -t are then
+    // only for the shape to read).
+    let shape = match crate::shape::load(&scenario, &s, &log) {
+        Ok(shape) => shape,
+        Err(code) => return code,
+    };
     let plan = HeadlessPlan {
         users: s.users.unwrap_or(1),
         spawn_rate: s.spawn_rate.unwrap_or(1.0),
-        run_time: s.run_time,
+        run_time: if shape.is_some() { None } else { s.run_time },
+        shape,
         periodic_tables: !s.only_summary,
         verdict,
         reset_stats: s.reset_stats,
     };
     // A master runs no users: its workers do, and it reads their merged stats.
     if s.master {
+        // The download protocol carries the one file `-f -` workers run (engine's
+        // `LocustfileText`): with several, they get the first, so say so.
+        if scenario.file_count() > 1 {
+            log.warning(
+                "cicada.main",
+                &format!(
+                    "-f names {} files: workers started with -f - get only {}; give them the \
+                     same -f instead",
+                    scenario.file_count(),
+                    scenario.name()
+                ),
+            );
+        }
         let served = LocustfileText {
-            filename: s
-                .locustfile
+            filename: Path::new(scenario.name())
                 .file_name()
                 .map_or_else(|| "locustfile.lua".to_owned(), |n| n.to_string_lossy().into_owned()),
             contents: scenario.source_text().to_owned(),
         };
-        return crate::master::run(&s, &selected, &plan, served, outputs, log, &signals);
+        return crate::master::run(&s, &selected, plan, served, outputs, log, &signals);
     }
     let control = match start_engine(config, scenario, &log) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    headless::run(&control, &plan, outputs, &log, &signals)
+    headless::run(&control, plan, outputs, &log, &signals)
 }
 
 /// Start the shards, or log why they cannot start and return the exit code.

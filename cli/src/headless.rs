@@ -1,5 +1,6 @@
 //! A headless run: ramp up, print the stats table every 2 seconds, stop at `--run-time`, on
-//! Ctrl-C/SIGTERM or when a script quits, then print the final report.
+//! Ctrl-C/SIGTERM or when a script quits, then print the final report. With a load shape the
+//! shape sets the users instead of `-u`/`-r`, and ends the run by returning nil.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -13,12 +14,15 @@ use crate::exit;
 use crate::logging::Log;
 use crate::outputs::Outputs;
 use crate::run_handle::RunHandle;
+use crate::shape::{ShapeDriver, Step};
 use crate::verdict::{self, VerdictPlan};
 
 /// How often the periodic table prints (Locust's `CONSOLE_STATS_INTERVAL_SEC`).
 const CONSOLE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often new kinds of task errors are looked for, to log each once.
 const EXCEPTION_SCAN: Duration = Duration::from_millis(500);
+/// How often a load shape is ticked (Locust's shape worker: about once a second).
+const SHAPE_TICK: Duration = Duration::from_secs(1);
 
 /// What a headless run needs from the settings.
 pub(crate) struct HeadlessPlan {
@@ -30,6 +34,8 @@ pub(crate) struct HeadlessPlan {
     pub(crate) verdict: VerdictPlan,
     /// The engine resets the stats when the ramp ends (`--reset-stats`); say so in the log.
     pub(crate) reset_stats: bool,
+    /// The locustfile's load shape: it sets the users instead of `users` and `spawn_rate`.
+    pub(crate) shape: Option<ShapeDriver>,
 }
 
 /// Why the run ended.
@@ -37,21 +43,28 @@ enum End {
     RunTime,
     Interrupted,
     Quit,
+    /// The load shape's tick returned nil.
+    ShapeDone,
+    /// The load shape's tick raised.
+    ShapeFailed,
 }
 
 /// Run to the end and return the exit code. `signals` delivers Ctrl-C and SIGTERM;
 /// `outputs` (the CSV and JSON files) are kept current and written a last time at the end.
 pub(crate) fn run(
     control: &impl RunHandle,
-    plan: &HeadlessPlan,
+    mut plan: HeadlessPlan,
     mut outputs: Outputs,
     log: &Log,
     signals: &Receiver<()>,
 ) -> i32 {
+    let mut shape = plan.shape.take();
     match plan.run_time {
         Some(t) => {
             log.info("cicada.main", &format!("Run time limit set to {} seconds", t.as_secs()))
         }
+        // A shape ends the run itself: Locust logs nothing about a time limit then.
+        None if shape.is_some() => {}
         None => log.info("cicada.main", "No run time limit set, use CTRL+C to interrupt"),
     }
     if plan.periodic_tables {
@@ -60,56 +73,88 @@ pub(crate) fn run(
     if let Err(e) = outputs.start(control) {
         log.error("cicada.main", &e);
     }
-    log.info(
-        "cicada.runners",
-        &format!("Ramping to {} users at a rate of {:.2} per second", plan.users, plan.spawn_rate),
-    );
-    if let Err(e) = control.swarm(plan.users, plan.spawn_rate) {
-        log.error("cicada.main", &e.to_string());
-        return exit::USAGE;
-    }
+    // The shape's first tick comes at once, as Locust's shape worker ticks before it sleeps.
+    let first = match shape.as_mut() {
+        Some(driver) => match driver.start(log) {
+            Step::Continue => driver.tick(control, log),
+            other => other,
+        },
+        None => {
+            log.info(
+                "cicada.runners",
+                &format!(
+                    "Ramping to {} users at a rate of {:.2} per second",
+                    plan.users, plan.spawn_rate
+                ),
+            );
+            if let Err(e) = control.swarm(plan.users, plan.spawn_rate) {
+                log.error("cicada.main", &e.to_string());
+                return exit::USAGE;
+            }
+            Step::Continue
+        }
+    };
     let started = Instant::now();
     let deadline =
         plan.run_time.map(|t| after(t.saturating_sub(started.elapsed()))).unwrap_or_else(never);
     let console_tick = if plan.periodic_tables { tick(CONSOLE_INTERVAL) } else { never() };
     let exception_tick = tick(EXCEPTION_SCAN);
+    let shape_tick = if shape.is_some() { tick(SHAPE_TICK) } else { never() };
     let mut logged = HashSet::new();
-    let end = loop {
-        select! {
-            recv(control.events()) -> ev => match ev {
-                Ok(RunEvent::SpawningComplete(counts)) => {
-                    log_spawned(log, &counts);
-                    if plan.reset_stats {
-                        log.info("cicada.runners", "Resetting stats\n");
+    let end = match first {
+        Step::Done => End::ShapeDone,
+        Step::Failed => End::ShapeFailed,
+        Step::Continue => loop {
+            select! {
+                recv(control.events()) -> ev => match ev {
+                    Ok(RunEvent::SpawningComplete(counts)) => {
+                        log_spawned(log, &counts);
+                        if plan.reset_stats {
+                            log.info("cicada.runners", "Resetting stats\n");
+                        }
+                    }
+                    Ok(RunEvent::QuitRequested) => break End::Quit,
+                    Ok(RunEvent::Stopped) => {}
+                    Err(_) => break End::Quit,
+                },
+                recv(deadline) -> _ => break End::RunTime,
+                recv(signals) -> _ => break End::Interrupted,
+                // The width is read again each time, so a resized terminal is followed.
+                recv(console_tick) -> _ => eprint_table(&console::stats_table(&control.snapshot(), true, console::name_width())),
+                recv(exception_tick) -> _ => log_new_exceptions(control, log, &mut logged),
+                recv(shape_tick) -> _ => {
+                    if let Some(driver) = shape.as_mut() {
+                        match driver.tick(control, log) {
+                            Step::Continue => {}
+                            Step::Done => break End::ShapeDone,
+                            Step::Failed => break End::ShapeFailed,
+                        }
                     }
                 }
-                Ok(RunEvent::QuitRequested) => break End::Quit,
-                Ok(RunEvent::Stopped) => {}
-                Err(_) => break End::Quit,
-            },
-            recv(deadline) -> _ => break End::RunTime,
-            recv(signals) -> _ => break End::Interrupted,
-            // The width is read again each time, so a resized terminal is followed.
-            recv(console_tick) -> _ => eprint_table(&console::stats_table(&control.snapshot(), true, console::name_width())),
-            recv(exception_tick) -> _ => log_new_exceptions(control, log, &mut logged),
-        }
+            }
+        },
     };
     match end {
         End::RunTime => log.info("cicada.main", "--run-time limit reached, shutting down"),
         End::Interrupted => log.info("cicada.main", "Got interrupt signal, shutting down"),
         End::Quit => log.info("cicada.main", "Runner quit, shutting down"),
+        End::ShapeDone => log.info("cicada.main", "Shape test completed, shutting down"),
+        End::ShapeFailed => log.info("cicada.main", "Shape test failed, shutting down"),
     }
-    finish(control, &plan.verdict, outputs, log, Some(&mut logged))
+    let script_failed = matches!(end, End::ShapeFailed);
+    finish(control, &plan.verdict, outputs, log, Some(&mut logged), script_failed)
 }
 
 /// Stop the users, shut the shards down, print the final report and write the outputs from
-/// the stats merged after the shards stopped. Returns the exit code.
+/// the stats merged after the shards stopped. Returns the exit code. `script_failed`: code
+/// outside the users failed (a load shape's tick), which counts as a task error would.
 pub(crate) fn finish(
     control: &impl RunHandle,
     verdict_plan: &VerdictPlan,
     outputs: Outputs,
     log: &Log,
     logged: Option<&mut HashSet<(String, String)>>,
+    script_failed: bool,
 ) -> i32 {
     let nw = console::name_width();
     control.shutdown();
@@ -117,7 +162,10 @@ pub(crate) fn finish(
     if let Some(logged) = logged {
         log_exceptions_from(&snap.exceptions, log, logged);
     }
-    let verdict = verdict::decide(&snap, verdict_plan);
+    let mut verdict = verdict::decide(&snap, verdict_plan);
+    if script_failed && verdict.code == 0 {
+        verdict.code = verdict_plan.exit_code_on_error;
+    }
     let code = verdict.code;
     log.info("cicada.main", &format!("Shutting down (exit code {code})"));
     eprint_table(&console::stats_table(&snap, false, nw));

@@ -13,11 +13,13 @@ mod json_output;
 mod limits;
 mod listing;
 mod localtime;
+mod locustfiles;
 mod logging;
 mod master;
 mod outputs;
 mod run_handle;
 mod settings;
+mod shape;
 mod single_user;
 mod summary;
 #[cfg(test)]

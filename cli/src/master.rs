@@ -26,7 +26,7 @@ const QUIET_WAIT: Duration = Duration::from_secs(5);
 pub(crate) fn run(
     s: &Settings,
     classes: &[&UserClassSpec],
-    plan: &HeadlessPlan,
+    plan: HeadlessPlan,
     locustfile: LocustfileText,
     outputs: Outputs,
     log: Log,

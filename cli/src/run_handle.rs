@@ -10,6 +10,8 @@ use crossbeam_channel::Receiver;
 pub(crate) trait RunHandle: Clone + Send + 'static {
     /// Ramp to `users` at `spawn_rate` users per second.
     fn swarm(&self, users: u32, spawn_rate: f64) -> Result<(), EngineError>;
+    /// Users running now (what a load shape's `get_current_user_count()` returns).
+    fn user_count(&self) -> u32;
     /// The merged stats now.
     fn snapshot(&self) -> StatsSnapshot;
     /// Only the task errors of the merged stats.
@@ -23,6 +25,9 @@ pub(crate) trait RunHandle: Clone + Send + 'static {
 impl RunHandle for Control {
     fn swarm(&self, users: u32, spawn_rate: f64) -> Result<(), EngineError> {
         Control::swarm(self, users, spawn_rate)
+    }
+    fn user_count(&self) -> u32 {
+        Control::user_count(self)
     }
     fn snapshot(&self) -> StatsSnapshot {
         Control::snapshot(self)
@@ -41,6 +46,9 @@ impl RunHandle for Control {
 impl RunHandle for Master {
     fn swarm(&self, users: u32, spawn_rate: f64) -> Result<(), EngineError> {
         Master::swarm(self, users, spawn_rate)
+    }
+    fn user_count(&self) -> u32 {
+        Master::user_count(self)
     }
     fn snapshot(&self) -> StatsSnapshot {
         Master::snapshot(self)

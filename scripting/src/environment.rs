@@ -32,7 +32,7 @@ pub(crate) fn create(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Table> {
     Ok(env)
 }
 
-fn option(lua: &Lua, value: &OptionValue) -> mlua::Result<Value> {
+pub(crate) fn option(lua: &Lua, value: &OptionValue) -> mlua::Result<Value> {
     Ok(match value {
         OptionValue::None => Value::Nil,
         OptionValue::Bool(b) => Value::Boolean(*b),

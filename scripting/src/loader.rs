@@ -6,7 +6,7 @@
 //! shard: nothing can sleep or send) and each shard's state, so both see exactly the same
 //! script. The order of the steps matters and is explained where it does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ pub(crate) struct Source {
     /// The path as the user gave it (`locustfile.lua`): errors read `locustfile.lua:3: ...`.
     pub(crate) display: String,
     pub(crate) text: Arc<str>,
-    /// The script's directory, searched first by `require`.
+    /// The script's directory, searched first by `require` (see [`search_first`]).
     pub(crate) dir: Option<PathBuf>,
 }
 
@@ -49,9 +49,10 @@ pub(crate) struct SetSupport {
     pub(crate) handle_key: Table,
 }
 
-/// Build a state and run `source` in it. `ctx` is the shard, or `None` to validate.
+/// Build a state and run `sources` in it, in order (several with `-f a.lua,b.lua`, as Locust
+/// imports each locustfile into one process). `ctx` is the shard, or `None` to validate.
 pub(crate) fn load(
-    source: &Source,
+    sources: &[Source],
     limits: &ScenarioLimits,
     ctx: Option<ShardContext>,
 ) -> Result<Script, ScriptError> {
@@ -66,22 +67,45 @@ pub(crate) fn load(
     crate::gc::configure(&lua);
     let guard = Guard::new(limits.runaway_after);
     let (shared, classes, events, environment) =
-        prepare(&lua, source, limits, guard, ctx).map_err(setup_error)?;
+        prepare(&lua, limits, guard, ctx).map_err(setup_error)?;
 
-    shared.guard.enter("script");
-    lua.load(&*source.text)
-        .set_name(format!("@{}", source.display))
-        .exec()
-        .map_err(|e| script_error(&e, &source.display))?;
+    for source in sources {
+        if let Some(dir) = &source.dir {
+            search_first(&lua, dir).map_err(setup_error)?;
+        }
+        shared.guard.enter("script");
+        lua.load(&*source.text)
+            .set_name(format!("@{}", source.display))
+            .exec()
+            .map_err(|e| script_error(&e, &source.display))?;
+    }
     let sets =
         SetSupport { finish: classes.finish.clone(), handle_key: classes.handle_key.clone() };
-    let classes = classes.collect(&source.display)?;
+    let display = sources.first().map_or("", |s| s.display.as_str());
+    let classes = classes.collect(display)?;
     Ok(Script { lua, shared, events, environment, classes, sets })
+}
+
+/// Put `dir` first on `package.path`, so `require("helpers")` finds `dir/helpers.lua` and
+/// `require("lib.util")` finds `dir/lib/util.lua` (Lua turns the dots into separators), as
+/// Python finds modules beside a locustfile. Each file's directory is added before it runs,
+/// like Locust's `sys.path.insert(0, directory)` per locustfile, so the last file's comes
+/// first. Loaded modules are cached in `package.loaded`: two files requiring one module share
+/// it, as Python's imports do.
+fn search_first(lua: &Lua, dir: &Path) -> mlua::Result<()> {
+    let package: Table = lua.globals().get("package")?;
+    let path: String = package.get("path")?;
+    // A file given without a directory: `?.lua` is relative to the working directory, which
+    // is its directory, and keeps messages short (`helpers.lua:3`, not `./helpers.lua:3`).
+    let prefix = match dir.to_str() {
+        Some("" | ".") => String::new(),
+        _ => format!("{}/", dir.display()),
+    };
+    package.set("path", format!("{prefix}?.lua;{prefix}?/init.lua;{path}"))
 }
 
 fn prepare(
     lua: &Lua,
-    source: &Source,
     limits: &ScenarioLimits,
     guard: Rc<Guard>,
     ctx: Option<ShardContext>,
@@ -109,12 +133,6 @@ fn prepare(
     lua.globals().set("debug", debug)?;
     let classes = class::install(lua, &shared, &control, tripped)?;
     let events = crate::module::register(lua, &shared, &classes, sleep)?;
-    if let Some(dir) = &source.dir {
-        let package: Table = lua.globals().get("package")?;
-        let path: String = package.get("path")?;
-        let dir = dir.display().to_string();
-        package.set("path", format!("{dir}/?.lua;{dir}/?/init.lua;{path}"))?;
-    }
     let environment = crate::environment::create(lua, &shared)?;
     Ok((shared, classes, events, environment))
 }

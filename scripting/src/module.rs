@@ -1,5 +1,6 @@
 //! The `cicada` module scripts `require`: user classes and task sets, wait times, `sleep`,
-//! `events`, `measure`, `StopUser`/`stop_user`, `RescheduleTask[Immediately]`, `json`.
+//! `events`, `measure`, `StopUser`/`stop_user`, `RescheduleTask[Immediately]`, `json`,
+//! `LoadTestShape`.
 
 use std::rc::Rc;
 
@@ -25,6 +26,7 @@ pub(crate) fn register(
     m.set("RescheduleTaskImmediately", &classes.control.reschedule_now)?;
     crate::wait::register(lua, &m)?;
     crate::json::register(lua, &m)?;
+    crate::shape::register(lua, &m)?;
     m.set("sleep", sleep)?;
     m.set("StopUser", &shared.stop)?;
     let stop_user: Function = lua

@@ -62,14 +62,14 @@ pub(crate) struct LuaShard {
 impl LuaShard {
     /// Load the script on this shard and check it declares what validation saw.
     pub(crate) fn new(
-        source: &Source,
+        sources: &[Source],
         limits: &ScenarioLimits,
         expected: &[UserClassSpec],
         debug: Option<&DebugHooks>,
         ctx: ShardContext,
     ) -> Result<LuaShard, ScenarioError> {
         let Script { lua, shared, events, environment, classes, sets } =
-            loader::load(source, limits, Some(ctx.clone()))
+            loader::load(sources, limits, Some(ctx.clone()))
                 .map_err(|e| ScenarioError(e.to_string()))?;
         let runnable: Vec<&ClassDef> = classes.iter().filter(|c| !c.is_abstract).collect();
         let same = runnable.len() == expected.len()
@@ -80,7 +80,7 @@ impl LuaShard {
             return Err(ScenarioError(format!(
                 "{}: the script declared other user classes or tasks on shard {} than when it \
                  was checked; declare them the same way every time it runs",
-                source.display,
+                sources.iter().map(|s| s.display.as_str()).collect::<Vec<_>>().join(","),
                 ctx.index()
             )));
         }

@@ -107,6 +107,8 @@ pub(crate) struct Settings {
     pub(crate) stop_timeout: Duration,
     /// Reset the stats when ramp-up ends: `--reset-stats`, `LOCUST_RESET_STATS`.
     pub(crate) reset_stats: bool,
+    /// Every class and task weight 1: `--equal-weights` (no env var, as in Locust).
+    pub(crate) equal_weights: bool,
     /// Final summary only, no periodic table: `--only-summary`, `LOCUST_ONLY_SUMMARY`.
     pub(crate) only_summary: bool,
     /// Periodic table in UI runs too: `--print-stats`, `LOCUST_PRINT_STATS`.
@@ -236,6 +238,7 @@ impl Settings {
             single_user_include: text(o, "single_user_include").map(str::to_string),
             stop_timeout: seconds("stop_timeout").unwrap_or(Duration::ZERO),
             reset_stats: switch(o, "reset_stats"),
+            equal_weights: switch(o, "equal_weights"),
             only_summary: switch(o, "only_summary"),
             print_stats: switch(o, "print_stats"),
             loglevel: level(text(o, "loglevel").unwrap_or("INFO")),

@@ -604,6 +604,19 @@ pub(super) const FLAGS: &[Flag] = &[
         ),
     },
     Flag {
+        dest: "equal_weights",
+        names: &["--equal-weights"],
+        kind: Kind::Switch,
+        metavar: "",
+        env: None,
+        default: Initial::False,
+        group: Group::Other,
+        help: Some(
+            "Use equally distributed task weights, overriding the weights specified in the \
+             locustfile.",
+        ),
+    },
+    Flag {
         dest: "threshold",
         names: &["--threshold"],
         kind: Kind::Append(check_expression),

@@ -848,6 +848,7 @@ fn options_map_holds_every_dest() {
         ("tags", OptionValue::List(strings(&["a"]))),
         ("exclude_tags", OptionValue::None),
         ("stop_timeout", OptionValue::Int(0)),
+        ("equal_weights", OptionValue::Bool(false)),
         ("reset_stats", OptionValue::Bool(false)),
         ("only_summary", OptionValue::Bool(false)),
         ("print_stats", OptionValue::Bool(false)),
